@@ -1,0 +1,129 @@
+// createApp(deps): one HTTP server carrying Express and Socket.IO. Every feature plugs in
+// here with plain factories; nothing reaches for globals, so tests can start several.
+import { createServer, type Server as HttpServer } from "node:http";
+import express from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import { Server } from "socket.io";
+import swaggerUi from "swagger-ui-express";
+import type { Connection } from "mongoose";
+import type { ClientEvents, ServerEvents, SocketData } from "../handlers/events.ts";
+import { registerNamespaces } from "../handlers/index.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./infra/logger.ts";
+import { pingMongo } from "./infra/mongo.ts";
+import { pingRedis, type Redis } from "./infra/redis.ts";
+import { chooseAdapter } from "./infra/socket-adapter.ts";
+import { createMetrics } from "./infra/metrics.ts";
+import { buildDocument, createRegistry } from "./http/openapi.ts";
+import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { healthRouter, type ReadinessProbe } from "./http/health.router.ts";
+import { createServices } from "./services.ts";
+import { mountApiRouters } from "./http/api.ts";
+import type { JwtSecrets } from "./auth/secrets.ts";
+import type { PasswordHasher } from "./auth/password-hasher.ts";
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  db: Connection;
+  redis?: Redis | undefined;
+  secrets: JwtSecrets;
+  hasher?: PasswordHasher;
+}
+
+export type ChatServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
+
+export interface App {
+  http: HttpServer;
+  io: ChatServer;
+  services: ReturnType<typeof createServices>;
+  adapterName: string;
+  listen(port: number, host: string): Promise<string>;
+  /** Graceful stop: refuse new work, let sockets go with a recoverable reason, finish in-flight writes. */
+  close(): Promise<void>;
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, log } = deps;
+  const app = express();
+  const http = createServer(app);
+  let draining = false;
+
+  const adapter = chooseAdapter(config, deps.redis, log);
+  const io: ChatServer = new Server(http, {
+    adapter: adapter.adapter,
+    maxHttpBufferSize: config.limits.socketMaxPayloadBytes,
+    cors: { origin: config.http.corsOrigin, credentials: config.http.corsOrigin !== "*" },
+    connectionStateRecovery: adapter.supportsRecovery
+      ? { maxDisconnectionDuration: config.delivery.maxDisconnectionMs, skipMiddlewares: false }
+      : undefined,
+  });
+
+  const metrics = createMetrics(config.metricsEnabled);
+  const services = createServices({ ...deps, io, metrics });
+  await services.init();
+
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.http.trustProxy);
+  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" } }));
+  app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json" } }));
+  app.use(helmet({ contentSecurityPolicy: { directives: { "connect-src": ["'self'", "ws:", "wss:"] } } }));
+  app.use((req, res, next) => {
+    if (config.http.corsOrigin === "*") res.setHeader("Access-Control-Allow-Origin", "*");
+    else if (req.headers.origin && config.http.corsOrigin.includes(req.headers.origin)) res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
+    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+    if (req.method === "OPTIONS") return void res.status(204).end();
+    next();
+  });
+  app.use(express.json({ limit: config.http.bodyLimitBytes }));
+  app.use(express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes }));
+
+  const probes: ReadinessProbe[] = [{ name: "database", check: () => pingMongo(deps.db) }];
+  if (deps.redis) probes.push({ name: "redis", check: () => pingRedis(deps.redis!) });
+  app.use(healthRouter(probes, () => draining));
+  if (config.metricsEnabled) app.get("/metrics", metrics.handler);
+
+  const registry = createRegistry();
+  mountApiRouters(app, { registry, tokens: services.tokens }, services, deps);
+  const openapi = buildDocument(registry);
+  app.get("/api/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
+  services.mountStatic?.(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+
+  registerNamespaces(io, services, { log, metrics, config });
+
+  return {
+    http,
+    io,
+    services,
+    adapterName: adapter.name,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(port, host, () => {
+          const addr = http.address();
+          const actualPort = typeof addr === "object" && addr ? addr.port : port;
+          const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+          resolve(`http://${shown}:${actualPort}`);
+        });
+      });
+    },
+    async close() {
+      draining = true;
+      services.stopBackgroundJobs();
+      // Stop accepting connections; existing sockets are told to reconnect elsewhere.
+      http.close();
+      await services.drain(config.delivery.shutdownTimeoutMs);
+      // io.close() ends sockets with the "server shutting down" reason, which is recoverable:
+      // their sessions are persisted, so clients recover on another node.
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await adapter.close();
+      http.closeAllConnections();
+    },
+  };
+}

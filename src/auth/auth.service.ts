@@ -1,0 +1,113 @@
+// Registration, login and the refresh-token lifecycle. Refresh tokens are single-use:
+// each refresh marks the presented token used (atomically) and issues the next one in
+// the same family; presenting a used token again is treated as theft and revokes the
+// whole family, so both the thief and the victim must log in again.
+import { randomUUID } from "node:crypto";
+import { AppError } from "../shared/errors.ts";
+import type { UserModel } from "../users/user.model.ts";
+import { toUserSelf } from "../users/user.dto.ts";
+import type { UserService } from "../users/user.service.ts";
+import type { RegisterBody, LoginBody } from "./auth.schemas.ts";
+import type { PasswordHasher } from "./password-hasher.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import type { RefreshTokenModel, SessionModel } from "./session.model.ts";
+import type { TokenService } from "./token.service.ts";
+
+export interface AuthDeps {
+  User: UserModel;
+  Session: SessionModel;
+  RefreshToken: RefreshTokenModel;
+  users: UserService;
+  tokens: TokenService;
+  hasher: PasswordHasher;
+  loginByPhone: RateLimiter;
+  loginByIp: RateLimiter;
+}
+
+export function createAuthService(d: AuthDeps) {
+  async function issuePair(userId: string, sessionId: string) {
+    const refresh = d.tokens.issueRefresh(userId, sessionId);
+    await d.RefreshToken.create({
+      _id: refresh.jti,
+      session_id: sessionId,
+      user_id: userId,
+      expires_at: refresh.expiresAt,
+    });
+    await d.Session.updateOne({ _id: sessionId }, { $set: { expires_at: refresh.expiresAt } });
+    return {
+      access_token: d.tokens.issueAccess(userId, sessionId),
+      refresh_token: refresh.token,
+      token_type: "bearer" as const,
+      expires_in: d.tokens.accessTtlSec,
+    };
+  }
+
+  async function startSession(userId: string) {
+    const sessionId = randomUUID();
+    await d.Session.create({
+      _id: sessionId,
+      user_id: userId,
+      expires_at: new Date(Date.now() + d.tokens.refreshTtlSec * 1000),
+    });
+    return issuePair(userId, sessionId);
+  }
+
+  async function revokeSession(sessionId: string, reason: string) {
+    await d.Session.updateOne({ _id: sessionId, revoked_at: null }, { $set: { revoked_at: new Date(), revoked_reason: reason } });
+  }
+
+  return {
+    async register(body: RegisterBody) {
+      const user = await d.users.create({ ...body, password_hash: await d.hasher.hash(body.password) });
+      return { ...(await startSession(user._id.toString())), user: toUserSelf(user) };
+    },
+
+    async login(body: LoginBody, ip: string) {
+      const phone = body.username.trim();
+      await d.loginByIp.consume(ip);
+      await d.loginByPhone.consume(phone);
+      const user = await d.User.findOne({ phone }).lean();
+      const ok = await d.hasher.verify(body.password, user?.password_hash ?? "");
+      if (!user || !ok) throw new AppError("invalid_credentials", "Incorrect phone number or password");
+      await d.loginByPhone.reset(phone);
+      return { ...(await startSession(user._id.toString())), user: toUserSelf(user) };
+    },
+
+    async refresh(refreshToken: string) {
+      const claims = d.tokens.verifyRefresh(refreshToken);
+      const claimed = await d.RefreshToken.findOneAndUpdate(
+        { _id: claims.jti, used_at: null },
+        { $set: { used_at: new Date() } },
+        { new: true },
+      ).lean();
+      if (!claimed) {
+        const known = await d.RefreshToken.exists({ _id: claims.jti });
+        if (known) {
+          await revokeSession(claims.sid, "refresh_token_reuse");
+          throw new AppError("token_revoked", "This refresh token was already used; the session has been revoked");
+        }
+        throw new AppError("unauthorized", "Unknown refresh token");
+      }
+      const session = await d.Session.findById(claims.sid).lean();
+      if (!session || session.revoked_at) throw new AppError("token_revoked", "This session has been revoked");
+      const user = await d.User.findById(claims.sub).lean();
+      if (!user) throw new AppError("unauthorized", "The user no longer exists");
+      return { ...(await issuePair(claims.sub, claims.sid)), user: toUserSelf(user) };
+    },
+
+    async logout(sessionId: string) {
+      await revokeSession(sessionId, "logout");
+    },
+
+    /** Deletes refresh-token rows past their expiry (the server prunes; no TTL index needed). */
+    async pruneExpired(now = new Date()) {
+      const [t, s] = await Promise.all([
+        d.RefreshToken.deleteMany({ expires_at: { $lt: now } }),
+        d.Session.deleteMany({ expires_at: { $lt: now } }),
+      ]);
+      return t.deletedCount + s.deletedCount;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,154 @@
+// Configuration: zod over process.env, parsed once at start. Every bad variable is
+// reported together so an operator fixes them in one go rather than one per restart.
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: int(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: z.string().default("loopback"),
+  CORS_ORIGIN: z.string().default("*"),
+
+  DATA_DIR: z.string().default("./data"),
+  MONGODB_URI: optionalString,
+  EMBEDDED_DB_PORT: int(0),
+  REDIS_URL: optionalString,
+  SOCKET_ADAPTER: z.enum(["streams", "pubsub"]).default("streams"),
+
+  JWT_ACCESS_SECRET: optionalString,
+  JWT_REFRESH_SECRET: optionalString,
+  JWT_ISSUER: z.string().min(1).default("chat-server"),
+  JWT_AUDIENCE: z.string().min(1).default("chat-clients"),
+  ACCESS_TOKEN_TTL_SEC: int(30 * 60, 1),
+  REFRESH_TOKEN_TTL_SEC: int(7 * 24 * 3600, 1),
+  BCRYPT_ROUNDS: int(12, 4),
+
+  BODY_LIMIT_BYTES: int(100 * 1024, 1024),
+  SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024),
+  LOGIN_MAX_PER_PHONE: int(5, 1),
+  LOGIN_MAX_PER_IP: int(30, 1),
+  LOGIN_WINDOW_SEC: int(15 * 60, 1),
+  SOCKET_EVENTS_PER_SEC: int(50, 1),
+  SOCKET_EVENT_BURST: int(100, 1),
+
+  TYPING_TIMEOUT_MS: int(6000, 100),
+  HISTORY_MAX_PAGE: int(200, 1),
+  LATEST_WINDOW_SIZE: int(100, 1),
+
+  CSR_MAX_DISCONNECTION_MS: int(2 * 60 * 1000, 0),
+  STREAM_MAX_LEN: int(100_000, 100),
+  EVENT_RETENTION_SEC: int(7 * 24 * 3600, 60),
+  SOCKET_MAX_BUFFERED_PACKETS: int(1000, 10),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+
+  UPLOAD_DIR: optionalString,
+  UPLOAD_MAX_IMAGE_BYTES: int(10 * 1024 * 1024, 1),
+  UPLOAD_MAX_VIDEO_BYTES: int(50 * 1024 * 1024, 1),
+  UPLOAD_MAX_AUDIO_BYTES: int(20 * 1024 * 1024, 1),
+  UPLOAD_MAX_DOCUMENT_BYTES: int(20 * 1024 * 1024, 1),
+  CLOUDINARY_URL: optionalString,
+  CLOUDINARY_CLOUD_NAME: optionalString,
+  CLOUDINARY_API_KEY: optionalString,
+  CLOUDINARY_API_SECRET: optionalString,
+  CLOUDINARY_UPLOAD_PREFIX: optionalString,
+
+  METRICS_ENABLED: bool.default(true),
+  SEED_STICKERS: bool.default(true),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.NODE_ENV === "production") {
+    for (const key of ["JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"] as const) {
+      const value = e[key];
+      if (!value || value.length < 32) problems.push(`  ${key}: must be set to at least 32 characters in production`);
+    }
+  }
+  if (e.JWT_ACCESS_SECRET && e.JWT_ACCESS_SECRET === e.JWT_REFRESH_SECRET) {
+    problems.push("  JWT_REFRESH_SECRET: must differ from JWT_ACCESS_SECRET");
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+
+  return {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      trustProxy: e.TRUST_PROXY,
+      corsOrigin: e.CORS_ORIGIN === "*" ? "*" : e.CORS_ORIGIN.split(",").map((s) => s.trim()),
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    },
+    log: { level: e.LOG_LEVEL },
+    dataDir: e.DATA_DIR,
+    db: { uri: e.MONGODB_URI, embeddedPort: e.EMBEDDED_DB_PORT },
+    redis: { url: e.REDIS_URL, adapter: e.SOCKET_ADAPTER },
+    auth: {
+      accessSecret: e.JWT_ACCESS_SECRET,
+      refreshSecret: e.JWT_REFRESH_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSec: e.ACCESS_TOKEN_TTL_SEC,
+      refreshTtlSec: e.REFRESH_TOKEN_TTL_SEC,
+      bcryptRounds: e.BCRYPT_ROUNDS,
+    },
+    limits: {
+      socketMaxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES,
+      loginMaxPerPhone: e.LOGIN_MAX_PER_PHONE,
+      loginMaxPerIp: e.LOGIN_MAX_PER_IP,
+      loginWindowSec: e.LOGIN_WINDOW_SEC,
+      socketEventsPerSec: e.SOCKET_EVENTS_PER_SEC,
+      socketEventBurst: e.SOCKET_EVENT_BURST,
+      historyMaxPage: e.HISTORY_MAX_PAGE,
+    },
+    messaging: { typingTimeoutMs: e.TYPING_TIMEOUT_MS, latestWindowSize: e.LATEST_WINDOW_SIZE },
+    delivery: {
+      maxDisconnectionMs: e.CSR_MAX_DISCONNECTION_MS,
+      streamMaxLen: e.STREAM_MAX_LEN,
+      eventRetentionSec: e.EVENT_RETENTION_SEC,
+      maxBufferedPackets: e.SOCKET_MAX_BUFFERED_PACKETS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    uploads: {
+      dir: e.UPLOAD_DIR,
+      maxBytes: {
+        image: e.UPLOAD_MAX_IMAGE_BYTES,
+        video: e.UPLOAD_MAX_VIDEO_BYTES,
+        audio: e.UPLOAD_MAX_AUDIO_BYTES,
+        document: e.UPLOAD_MAX_DOCUMENT_BYTES,
+      },
+      cloudinary: {
+        url: e.CLOUDINARY_URL,
+        cloudName: e.CLOUDINARY_CLOUD_NAME,
+        apiKey: e.CLOUDINARY_API_KEY,
+        apiSecret: e.CLOUDINARY_API_SECRET,
+        uploadPrefix: e.CLOUDINARY_UPLOAD_PREFIX,
+      },
+    },
+    metricsEnabled: e.METRICS_ENABLED,
+    seedStickers: e.SEED_STICKERS,
+  };
+}
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}

@@ -1,0 +1,30 @@
+// How services tell connected clients what changed. The service that changed the data
+// calls the notifier; the notifier records durable events in the user's event stream
+// (so a client that was away can catch up with /api/events/sync) and emits them through
+// Socket.IO, whose adapter carries them to every node.
+import type { ServerEventName, ServerEventPayload } from "../../handlers/events.ts";
+
+export type NamespaceName = "couples" | "groups" | "dm";
+
+export interface NotifyOptions {
+  /** Durable events get an event_seq and are replayable via sync; ephemeral ones (typing, presence) are not. */
+  durable?: boolean;
+  /** Sockets of this user do not get the emit (e.g. typing indicators are not echoed to the typist). */
+  exceptUserId?: string;
+}
+
+export type EventData<E extends ServerEventName> = Omit<ServerEventPayload<E>, "meta">;
+
+export interface Notifier {
+  toUsers<E extends ServerEventName>(ns: NamespaceName, userIds: string[], event: E, data: EventData<E>, opts?: NotifyOptions): Promise<void>;
+  toConversation<E extends ServerEventName>(
+    ns: NamespaceName,
+    conversationId: string,
+    event: E,
+    data: EventData<E>,
+    opts?: NotifyOptions,
+  ): Promise<void>;
+}
+
+export const conversationRoom = (conversationId: string) => `conv:${conversationId}`;
+export const userRoom = (userId: string) => `user:${userId}`;

@@ -1,0 +1,42 @@
+import { Router } from "express";
+import { LoginBody, RegisterBody, TokenResponse } from "../auth/auth.schemas.ts";
+import type { AuthService } from "../auth/auth.service.ts";
+import { unauthorized } from "../shared/errors.ts";
+import { bearerToken, defineRoute, type RouteKit } from "./route.ts";
+
+export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService): Router {
+  const r: RouteKit = { ...kit, router: Router() };
+  const tag = "auth";
+
+  defineRoute(r, { method: "post", path: "/register", summary: "Create an account; returns a token pair", tag, auth: false, body: RegisterBody, response: TokenResponse, status: 201 },
+    ({ body }) => auth.register(body));
+
+  defineRoute(
+    r,
+    {
+      method: "post",
+      path: "/login",
+      summary: "OAuth2 password login (form or JSON); `username` is the phone number",
+      tag,
+      auth: false,
+      body: LoginBody,
+      bodyTypes: ["application/x-www-form-urlencoded"],
+      response: TokenResponse,
+    },
+    ({ body, req }) => auth.login(body, req.ip ?? "unknown"),
+  );
+
+  defineRoute(r, { method: "post", path: "/refresh", summary: "Rotate the refresh token (Authorization: Bearer <refresh_token>)", tag, auth: false, response: TokenResponse },
+    ({ req }) => {
+      const token = bearerToken(req);
+      if (!token) throw unauthorized("Missing bearer refresh token (Authorization: Bearer <refresh_token>)");
+      return auth.refresh(token);
+    });
+
+  defineRoute(r, { method: "post", path: "/logout", summary: "Revoke this session's refresh-token family", tag, auth: true, status: 204 },
+    async ({ caller }) => {
+      await auth.logout(caller.sessionId);
+    });
+
+  return r.router;
+}

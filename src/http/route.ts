@@ -1,0 +1,117 @@
+// Declares a REST route once: the express handler, its zod validation, and its entry in
+// the OpenAPI document all come from the same schemas, so the docs cannot drift.
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { Request, Response, Router } from "express";
+import type { z } from "zod";
+import { unauthorized } from "../shared/errors.ts";
+import { parse } from "../shared/validate.ts";
+import type { TokenService } from "../auth/token.service.ts";
+
+type Method = "get" | "post" | "put" | "delete" | "patch";
+
+export interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  method: Method;
+  path: string; // express syntax: /chats/:id/messages
+  summary: string;
+  tag: string;
+  auth: boolean;
+  body?: B;
+  /** How the body may arrive, besides JSON (login also takes the OAuth2 form). */
+  bodyTypes?: string[];
+  query?: Q;
+  params?: P;
+  response?: z.ZodType;
+  status?: number;
+}
+
+export interface RouteContext<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  caller: Caller;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteKit {
+  router: Router;
+  registry: OpenAPIRegistry;
+  tokens: TokenService;
+  prefix: string; // where the router is mounted, for the docs
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(" ");
+  return scheme?.toLowerCase() === "bearer" && token ? token.trim() : undefined;
+}
+
+export function defineRoute<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown>(
+  kit: RouteKit,
+  spec: RouteSpec<B, Q, P>,
+  handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<unknown>,
+): void {
+  const status = spec.status ?? 200;
+  kit.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    let caller: Caller = { userId: "", sessionId: "" };
+    if (spec.auth) {
+      const token = bearerToken(req);
+      if (!token) throw unauthorized("Missing bearer access token (Authorization: Bearer <access_token>)");
+      const claims = kit.tokens.verifyAccess(token);
+      caller = { userId: claims.sub, sessionId: claims.sid };
+    }
+    const ctx = {
+      body: spec.body ? parse(spec.body, req.body ?? {}, "body") : req.body,
+      query: spec.query ? parse(spec.query, { ...req.query }, "query") : req.query,
+      params: spec.params ? parse(spec.params, req.params, "params") : req.params,
+      caller,
+      req,
+      res,
+    };
+    const result = await handler(ctx as RouteContext<z.output<B>, z.output<Q>, z.output<P>>);
+    if (res.headersSent) return;
+    if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+    else res.status(status).json(result);
+  });
+  registerDoc(kit, spec, status);
+}
+
+function registerDoc(kit: RouteKit, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, status: number) {
+  const path = (kit.prefix + spec.path).replace(/:([A-Za-z_]+)/g, "{$1}");
+  const request: NonNullable<RouteConfig["request"]> = {};
+  if (spec.body) {
+    const content: Record<string, { schema: z.ZodType }> = { "application/json": { schema: spec.body } };
+    for (const type of spec.bodyTypes ?? []) content[type] = { schema: spec.body };
+    request.body = { content, required: true };
+  }
+  if (spec.query) request.query = spec.query as never;
+  if (spec.params) request.params = spec.params as never;
+  const responses: RouteConfig["responses"] = {
+    [status]: spec.response
+      ? { description: "Success", content: { "application/json": { schema: spec.response } } }
+      : { description: "Success" },
+    400: { description: "Validation error naming the field", content: { "application/json": { schema: ErrorSchemaRef } } },
+  };
+  if (spec.auth) responses[401] = { description: "Missing, invalid or expired access token" };
+  kit.registry.registerPath({
+    method: spec.method,
+    path,
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(spec.auth ? { security: [{ bearerAuth: [] }] } : {}),
+    request,
+    responses,
+  });
+}
+
+// Set by openapi.ts once the shared error schema is registered.
+let ErrorSchemaRef: z.ZodType;
+export function setErrorSchema(schema: z.ZodType) {
+  ErrorSchemaRef = schema;
+}

@@ -1,0 +1,50 @@
+// Which Socket.IO adapter carries events between nodes.
+// - none (embedded): the built-in in-memory adapter; it supports connection-state recovery.
+// - streams (cluster default): Redis streams; recovery works across nodes because the
+//   stream keeps the packets and sessions live in Redis.
+// - pubsub: Redis sharded pub/sub; lower Redis memory, but NO connection-state recovery
+//   (pub/sub keeps nothing to replay). Clients then rely on /api/events/sync.
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
+import type { ServerOptions } from "socket.io";
+import type { Config } from "../config.ts";
+import type { Logger } from "./logger.ts";
+import { createRedis, type Redis } from "./redis.ts";
+
+export interface AdapterChoice {
+  name: "memory" | "streams" | "pubsub";
+  adapter?: ServerOptions["adapter"];
+  supportsRecovery: boolean;
+  close(): Promise<void>;
+}
+
+export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger): AdapterChoice {
+  if (!redis || !cfg.redis.url) return { name: "memory", supportsRecovery: true, close: async () => {} };
+  if (cfg.redis.adapter === "pubsub") {
+    const pub = createRedis(cfg.redis.url, log, "sio-pub");
+    const sub = createRedis(cfg.redis.url, log, "sio-sub");
+    return {
+      name: "pubsub",
+      adapter: createShardedAdapter(pub, sub),
+      supportsRecovery: false,
+      close: async () => {
+        pub.disconnect();
+        sub.disconnect();
+      },
+    };
+  }
+  // The adapter blocks a duplicate of this client on XREAD; it gets its own connection.
+  const client = createRedis(cfg.redis.url, log, "sio-streams");
+  return {
+    name: "streams",
+    adapter: createStreamsAdapter(client, {
+      streamName: "chat:sio",
+      maxLen: cfg.delivery.streamMaxLen,
+      sessionKeyPrefix: "chat:sio:session:",
+    }),
+    supportsRecovery: true,
+    close: async () => {
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Entry point: parse config → start or connect the database and Redis → createApp → listen.
+// With no environment at all it runs the embedded mode: FerretDB under ./data, the
+// in-memory Socket.IO adapter, local-disk uploads.
+import { createApp } from "./app.ts";
+import { ConfigError, parseConfig } from "./config.ts";
+import { resolveSecrets } from "./auth/secrets.ts";
+import { startEmbeddedDb, type EmbeddedDb } from "./infra/embedded-db/embedded-db.ts";
+import { createLogger } from "./infra/logger.ts";
+import { connectMongo } from "./infra/mongo.ts";
+import { createRedis } from "./infra/redis.ts";
+import { join } from "node:path";
+
+async function main() {
+  let config;
+  try {
+    config = parseConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.log.level);
+
+  let embedded: EmbeddedDb | undefined;
+  let uri = config.db.uri;
+  if (!uri) {
+    embedded = await startEmbeddedDb({
+      dataDir: join(config.dataDir, "db"),
+      port: config.db.embeddedPort,
+      log: (msg) => log.info(msg),
+    });
+    uri = `${embedded.uri}chat`;
+  }
+  const db = await connectMongo(uri);
+  const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
+  const secrets = resolveSecrets(config.auth, config.dataDir);
+
+  const app = await createApp({ config, log, db, redis, secrets });
+  const url = await app.listen(config.http.port, config.http.host);
+  log.info({ url, adapter: app.adapterName, database: embedded ? `embedded ${embedded.kind}` : "external" }, "listening");
+  console.log(`Chat server listening on ${url} (web client: ${url}/, API docs: ${url}/api/docs)`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: draining sockets and in-flight writes");
+    const force = setTimeout(() => process.exit(1), config.delivery.shutdownTimeoutMs + 5000);
+    force.unref();
+    try {
+      await app.close();
+      redis?.disconnect();
+      await db.close();
+      await embedded?.stop();
+    } finally {
+      log.info("stopped");
+      process.exit(0);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error("fatal:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});
