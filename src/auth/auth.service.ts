@@ -78,7 +78,7 @@ export function createAuthService(d: AuthDeps) {
       const claimed = await d.RefreshToken.findOneAndUpdate(
         { _id: claims.jti, used_at: null },
         { $set: { used_at: new Date() } },
-        { new: true },
+        { returnDocument: "after" },
       ).lean();
       if (!claimed) {
         const known = await d.RefreshToken.exists({ _id: claims.jti });

@@ -29,7 +29,7 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
     const doc = await d.Stream.findOneAndUpdate(
       { _id: STREAM_ID },
       { $setOnInsert: { epoch: randomUUID(), last_seq: 0, pruned_through: 0, created_at: new Date() } },
-      { upsert: true, new: true },
+      { upsert: true, returnDocument: "after" },
     ).lean();
     epochCache = doc!.epoch;
     return doc!;
@@ -49,7 +49,7 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
       const head = (await d.Stream.findOneAndUpdate(
         { _id: STREAM_ID },
         { $inc: { last_seq: 1 }, $setOnInsert: { epoch: randomUUID(), pruned_through: 0, created_at: new Date() } },
-        { upsert: true, new: true },
+        { upsert: true, returnDocument: "after" },
       ).lean())!;
       await d.Event.create({
         _id: head.last_seq,

@@ -63,14 +63,14 @@ export function createUserService(deps: { User: UserModel; notifier: Notifier })
     },
 
     async updateProfile(userId: string, patch: UpdateProfileBody) {
-      const updated = await User.findByIdAndUpdate(userId, { $set: patch }, { new: true, runValidators: true }).lean();
+      const updated = await User.findByIdAndUpdate(userId, { $set: patch }, { returnDocument: "after", runValidators: true }).lean();
       if (!updated) throw notFound("User");
       await notifyPartner(updated);
       return toUserSelf(updated);
     },
 
     async setAvatar(userId: string, avatarUrl: string) {
-      const updated = await User.findByIdAndUpdate(userId, { $set: { avatar_url: avatarUrl } }, { new: true }).lean();
+      const updated = await User.findByIdAndUpdate(userId, { $set: { avatar_url: avatarUrl } }, { returnDocument: "after" }).lean();
       if (!updated) throw notFound("User");
       await notifyPartner(updated);
       return toUserSelf(updated);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need from the system's package manager when it is missing:
+# redis-server (real Redis), nginx (the sticky-session balancer), chromium (browser tests)
+# and Go (to build the embedded FerretDB). Safe to run repeatedly; does nothing when all
+# are present. Without root or apt-get it says what to install and stops.
+set -euo pipefail
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || [ -x "$(dirname "$0")/../../.cache/bin/ferretdb-embedded" ] || need+=(golang-go)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "installing system packages for the tests: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts the services it installs; the tests start their own instances on free ports.
+  (command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server nginx) >/dev/null 2>&1 || true
+  (service redis-server stop; service nginx stop) >/dev/null 2>&1 || true
+else
+  echo "The tests need these system packages: ${need[*]}" >&2
+  echo "Install them (Debian/Ubuntu: sudo apt-get install ${need[*]}) and run the tests again." >&2
+  exit 1
+fi

@@ -1,0 +1,30 @@
+// One real stack per test file: FerretDB, optionally Redis, and the app on a free port.
+import { startDatabase, type TestDatabase } from "./database.ts";
+import { api, type Api } from "./http.ts";
+import { startRedis, type TestRedis } from "./redis-server.ts";
+import { startTestServer, type TestServer } from "./server.ts";
+
+export interface Stack {
+  db: TestDatabase;
+  redis?: TestRedis;
+  server: TestServer;
+  url: string;
+  api: Api;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { redis?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+  const [db, redis] = await Promise.all([startDatabase(), opts.redis ? startRedis() : Promise.resolve(undefined)]);
+  const server = await startTestServer({ dbUri: db.uri, ...(redis ? { redisUrl: redis.url } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  return {
+    db,
+    ...(redis ? { redis } : {}),
+    server,
+    url: server.url,
+    api: api(server.url),
+    async stop() {
+      await server.close().catch(() => {});
+      await Promise.all([db.stop(), redis?.stop()]);
+    },
+  };
+}
