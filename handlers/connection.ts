@@ -1,8 +1,7 @@
-// What every namespace does when a socket connects: join the user's room (and, once
-// messaging exists, the rooms of the user's conversations), tell the client its stream
-// position, and keep the metrics.
-import type { NamespaceName } from "../src/events/notifier.ts";
-import { userRoom } from "../src/events/notifier.ts";
+// What every namespace does when a socket connects: join the user's room and (groups)
+// the rooms of the user's groups, register presence, tell the client where its event
+// stream stands, and keep the metrics.
+import { conversationRoom, userRoom, type NamespaceName } from "../src/events/notifier.ts";
 import type { Services } from "../src/services.ts";
 import type { HandlerContext } from "./index.ts";
 import type { ChatSocket } from "./socket-auth.ts";
@@ -11,15 +10,33 @@ export async function onConnect(ns: NamespaceName, socket: ChatSocket, services:
   const { userId } = socket.data;
   ctx.metrics.socketsConnected.inc({ namespace: ns });
   ctx.metrics.reconnects.inc({ namespace: ns, recovered: String(socket.recovered) });
-  socket.on("disconnect", () => ctx.metrics.socketsConnected.dec({ namespace: ns }));
   socket.onAny((event: string) => ctx.metrics.eventsIn.inc({ namespace: ns, event }));
-
-  // A recovered socket already has its rooms back; a fresh one joins them now.
-  if (!socket.recovered) await socket.join(userRoom(userId));
+  socket.on("disconnect", () => {
+    ctx.metrics.socketsConnected.dec({ namespace: ns });
+    void services.presence.disconnected(userId, socket.id).catch((err) => ctx.log.warn({ err }, "presence update failed"));
+  });
 
   socket.on("HEARTBEAT", (_payload, ack) => {
     if (typeof ack === "function") ack({ ok: true, ts: new Date().toISOString() });
   });
+
+  // A recovered socket already has its rooms back; a fresh one joins them now.
+  if (!socket.recovered) {
+    const rooms = [userRoom(userId)];
+    if (ns === "groups") {
+      const groups = await services.models.Group.find({ "members.user_id": userId }, { _id: 1 }).lean();
+      rooms.push(...groups.map((g) => conversationRoom(g._id)));
+    }
+    await socket.join(rooms);
+  }
+
+  await services.presence.connected(userId, socket.id);
+  // It may have gone while we were awaiting; its disconnect handler ran before the add.
+  if (socket.disconnected) await services.presence.disconnected(userId, socket.id);
+  if (ns === "couples") {
+    const partnerId = await services.couples.partnerOf(userId);
+    if (partnerId) socket.emit("user_presence_update", await services.presence.statusOf(partnerId));
+  }
 
   // Sent on every connect so that even a client that never received another event has an
   // offset to recover from, and knows where its event stream stands.

@@ -1,6 +1,10 @@
-// /dm namespace.
+// /dm: the shared message events, with the DM policy (only the two participants).
 import type { Services } from "../src/services.ts";
 import type { HandlerContext } from "./index.ts";
+import { registerMessageEvents } from "./message-events.ts";
 import type { ChatSocket } from "./socket-auth.ts";
+import type { Guard } from "./socket-guard.ts";
 
-export function registerDm(_socket: ChatSocket, _services: Services, _ctx: HandlerContext) {}
+export function registerDm(socket: ChatSocket, handle: Guard, s: Services, _ctx: HandlerContext) {
+  registerMessageEvents(socket, handle, s, s.policies.dm);
+}

@@ -1,6 +1,10 @@
-// /groups namespace.
+// /groups: the shared message events, with the group policy (members only; admins may delete).
 import type { Services } from "../src/services.ts";
 import type { HandlerContext } from "./index.ts";
+import { registerMessageEvents } from "./message-events.ts";
 import type { ChatSocket } from "./socket-auth.ts";
+import type { Guard } from "./socket-guard.ts";
 
-export function registerGroups(_socket: ChatSocket, _services: Services, _ctx: HandlerContext) {}
+export function registerGroups(socket: ChatSocket, handle: Guard, s: Services, _ctx: HandlerContext) {
+  registerMessageEvents(socket, handle, s, s.policies.group);
+}

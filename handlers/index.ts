@@ -10,6 +10,7 @@ import { registerDm } from "./dm.ts";
 import { registerGroups } from "./groups.ts";
 import { socketAuth } from "./socket-auth.ts";
 import { onConnect } from "./connection.ts";
+import { createGuard } from "./socket-guard.ts";
 
 export interface HandlerContext {
   log: Logger;
@@ -26,7 +27,7 @@ export function registerNamespaces(io: ChatServer, services: Services, ctx: Hand
     nsp.on("connection", (socket) => {
       // Handlers first, synchronously: an event the client sends right after connecting
       // would be dropped if no listener were attached yet.
-      register(socket, services, ctx);
+      register(socket, createGuard(socket, ctx), services, ctx);
       void onConnect(name as keyof typeof modules, socket, services, ctx).catch((err) => {
           ctx.log.error({ err, ns: name }, "socket setup failed");
           socket.disconnect(true);

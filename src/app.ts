@@ -86,7 +86,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   if (config.metricsEnabled) app.get("/metrics", metrics.handler);
 
   const registry = createRegistry();
-  mountApiRouters(app, { registry, tokens: services.tokens }, services, deps);
+  mountApiRouters(app, { registry, tokens: services.tokens }, services, deps, metrics);
   const openapi = buildDocument(registry);
   app.get("/api/openapi.json", (_req, res) => {
     res.json(openapi);

@@ -66,7 +66,7 @@ export function createAuthService(d: AuthDeps) {
       const phone = body.username.trim();
       await d.loginByIp.consume(ip);
       await d.loginByPhone.consume(phone);
-      const user = await d.User.findOne({ phone }).lean();
+      const user = await d.User.findOne({ phone }).setOptions({ sanitizeFilter: true }).lean();
       const ok = await d.hasher.verify(body.password, user?.password_hash ?? "");
       if (!user || !ok) throw new AppError("invalid_credentials", "Incorrect phone number or password");
       await d.loginByPhone.reset(phone);

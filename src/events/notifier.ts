@@ -13,17 +13,28 @@ export interface NotifyOptions {
   exceptUserId?: string;
 }
 
+/** Enough of a conversation to address it: groups have a room, two-party chats use the members' rooms. */
+export interface ConversationTarget {
+  ns: NamespaceName;
+  key: string;
+  publicId: string;
+  type: "couple" | "group" | "dm";
+  memberIds: string[];
+}
+
 export type EventData<E extends ServerEventName> = Omit<ServerEventPayload<E>, "meta">;
 
 export interface Notifier {
   toUsers<E extends ServerEventName>(ns: NamespaceName, userIds: string[], event: E, data: EventData<E>, opts?: NotifyOptions): Promise<void>;
   toConversation<E extends ServerEventName>(
-    ns: NamespaceName,
-    conversationId: string,
+    target: ConversationTarget,
     event: E,
     data: EventData<E>,
     opts?: NotifyOptions,
   ): Promise<void>;
+  /** Makes every socket of these users, on every node, join (or leave) a group's room. */
+  joinConversation(target: ConversationTarget, userIds: string[]): void;
+  leaveConversation(target: ConversationTarget, userIds: string[]): void;
 }
 
 export const conversationRoom = (conversationId: string) => `conv:${conversationId}`;

@@ -5,7 +5,7 @@ import type { ServerEventName } from "../../handlers/events.ts";
 import type { EventLog } from "./event-log.service.ts";
 import { conversationRoom, userRoom, type EventData, type NamespaceName, type Notifier, type NotifyOptions } from "./notifier.ts";
 
-export function createSocketNotifier(io: Server, log: EventLog, conversationKeyOf: (ns: NamespaceName, id: string) => string): Notifier {
+export function createSocketNotifier(io: Server, log: EventLog): Notifier {
   async function withMeta<E extends ServerEventName>(
     ns: NamespaceName,
     event: E,
@@ -30,9 +30,20 @@ export function createSocketNotifier(io: Server, log: EventLog, conversationKeyO
       const payload = await withMeta(ns, event, data, opts, { userIds });
       emit(ns, userIds.map(userRoom), event, payload, opts?.exceptUserId);
     },
-    async toConversation(ns, conversationId, event, data, opts) {
-      const payload = await withMeta(ns, event, data, opts, { conversationKey: conversationKeyOf(ns, conversationId) });
-      emit(ns, [conversationRoom(conversationId)], event, payload, opts?.exceptUserId);
+    async toConversation(target, event, data, opts) {
+      const payload = await withMeta(target.ns, event, data, opts, { conversationKey: target.key });
+      // A group is a room its members' sockets join; a couple chat or DM has exactly two
+      // members, so their user rooms reach every device without any room bookkeeping.
+      const rooms = target.type === "group" ? [conversationRoom(target.publicId)] : target.memberIds.map(userRoom);
+      emit(target.ns, rooms, event, payload, opts?.exceptUserId);
+    },
+    joinConversation(target, userIds) {
+      if (target.type !== "group" || userIds.length === 0) return;
+      io.of(`/${target.ns}`).in(userIds.map(userRoom)).socketsJoin(conversationRoom(target.publicId));
+    },
+    leaveConversation(target, userIds) {
+      if (target.type !== "group" || userIds.length === 0) return;
+      io.of(`/${target.ns}`).in(userIds.map(userRoom)).socketsLeave(conversationRoom(target.publicId));
     },
   };
 }

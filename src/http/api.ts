@@ -1,13 +1,33 @@
 // Mounts every REST router under /api.
 import type { Express } from "express";
 import type { AppDeps } from "../app.ts";
+import type { Metrics } from "../infra/metrics.ts";
 import type { Services } from "../services.ts";
 import { authRouter } from "./auth.router.ts";
+import { chatsRouter, partnersRouter } from "./couples.router.ts";
+import { dmRouter } from "./dm.router.ts";
+import { eventsRouter } from "./events.router.ts";
+import { groupMessagesRouter, groupsRouter } from "./groups.router.ts";
+import { profilesRouter } from "./profiles.router.ts";
 import type { RouteKit } from "./route.ts";
+import { stickerImages, stickersRouter } from "./stickers.router.ts";
+import { avatarRouter, uploadsRouter } from "./uploads.router.ts";
 import { usersRouter } from "./users.router.ts";
 
-export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, _deps: AppDeps) {
+export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, _deps: AppDeps, metrics: Metrics) {
   const at = (prefix: string) => ({ ...kit, prefix });
+  const messageDeps = (type: "couple" | "group" | "dm") => ({ policy: s.policies[type], messages: s.messages, readStates: s.readStates, actorOf: s.actorOf });
   app.use("/api/auth", authRouter(at("/api/auth"), s.auth));
   app.use("/api/users", usersRouter(at("/api/users"), s.users));
+  app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users));
+  app.use("/api/uploads", uploadsRouter(at("/api/uploads"), s.media));
+  app.use("/api/partners", partnersRouter(at("/api/partners"), s.couples));
+  app.use("/api/chats", chatsRouter(at("/api/chats"), s.couples, messageDeps("couple")));
+  app.use("/api/groups", groupsRouter(at("/api/groups"), s.groups));
+  app.use("/api/messages", groupMessagesRouter(at("/api/messages"), messageDeps("group")));
+  app.use("/api/dm", dmRouter(at("/api/dm"), s.dms, messageDeps("dm")));
+  app.use("/api/profiles", profilesRouter(at("/api/profiles"), s.profiles));
+  app.use("/api/stickers", stickersRouter(at("/api/stickers"), s.stickers));
+  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, Conversation: s.models.Conversation, metrics }));
+  app.use(stickerImages());
 }

@@ -2,8 +2,10 @@
 // singleton) so that tests and benchmarks can run several app instances in one process.
 import mongoose, { type Connection } from "mongoose";
 
-// Filters built from request input must never carry query operators ({"$ne": null}).
-mongoose.set("sanitizeFilter", true);
+// Request input reaches filters only after zod has made it a plain string or number, so
+// an operator such as {"$ne": null} cannot get in. Queries keyed directly by what a client
+// typed (login, lookup) also set sanitizeFilter, as a second fence. It is not global
+// because it would neutralise the server's own operators ($in, $gt, ...).
 mongoose.set("strictQuery", true);
 
 export async function connectMongo(uri: string, dbName = "chat"): Promise<Connection> {

@@ -77,7 +77,7 @@ export function createUserService(deps: { User: UserModel; notifier: Notifier })
     },
 
     async lookup(q: { phone?: string | undefined; username?: string | undefined }) {
-      const user = await User.findOne(q.phone ? { phone: q.phone } : { username: q.username }).lean();
+      const user = await User.findOne(q.phone ? { phone: q.phone } : { username: q.username }).setOptions({ sanitizeFilter: true }).lean();
       if (!user) throw notFound("User");
       return toUserPublic(user);
     },

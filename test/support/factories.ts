@@ -36,3 +36,25 @@ export async function buildUser(api: Api, overrides: Partial<{ phone: string; pa
     refresh: res.body.refresh_token,
   };
 }
+
+/** Two users linked as partners, with their couple chat. */
+export async function buildCouple(api: Api) {
+  const a = await buildUser(api);
+  const b = await buildUser(api);
+  const req = await api.post("/api/partners/request", { recipient_id: b.id }, a.token);
+  if (req.status !== 201) throw new Error(`partner request failed: ${req.status} ${JSON.stringify(req.body)}`);
+  const ok = await api.post(`/api/partners/requests/${req.body.id}/respond`, { action: "accept" }, b.token);
+  if (ok.status !== 204) throw new Error(`accept failed: ${ok.status} ${JSON.stringify(ok.body)}`);
+  const chat = await api.post("/api/chats", { recipient_id: b.id }, a.token);
+  if (chat.status !== 200) throw new Error(`chat failed: ${chat.status} ${JSON.stringify(chat.body)}`);
+  return { a, b, chatId: chat.body.id as string };
+}
+
+/** A group owned by the first user, with the others as members. */
+export async function buildGroup(api: Api, owner: TestUser, members: TestUser[], opts: { is_public?: boolean; name?: string } = {}) {
+  const res = await api.post("/api/groups", { name: opts.name ?? "Test group", is_public: opts.is_public ?? false, member_ids: members.map((m) => m.id) }, owner.token);
+  if (res.status !== 201) throw new Error(`group failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+export const dmIdOf = (a: TestUser, b: TestUser) => `dm:${[a.username, b.username].sort().join("|")}`;

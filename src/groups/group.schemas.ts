@@ -1,0 +1,48 @@
+import { z } from "../shared/zod.ts";
+import { ObjectIdString } from "../users/user.schemas.ts";
+
+export const GroupId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{2,63}$/, "must be 3-64 characters of lowercase letters, digits, _ or -, starting with a letter or digit");
+
+export const UpsertGroupBody = z
+  .strictObject({
+    group_id: GroupId.optional(),
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(1000).default(""),
+    is_public: z.boolean().default(true),
+    avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+    member_ids: z.array(ObjectIdString).max(500).default([]),
+  })
+  .openapi("GroupUpsert");
+export type UpsertGroupBody = z.infer<typeof UpsertGroupBody>;
+
+export const UpdateGroupBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    description: z.string().trim().max(1000).optional(),
+    is_public: z.boolean().optional(),
+    avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+  })
+  .openapi("GroupUpdate");
+export type UpdateGroupBody = z.infer<typeof UpdateGroupBody>;
+
+export const GroupParams = z.object({ groupId: GroupId });
+export const GroupMemberParams = z.object({ groupId: GroupId, userId: ObjectIdString });
+export const AddMemberBody = z.strictObject({ user_id: ObjectIdString, role: z.enum(["admin", "member"]).default("member") }).openapi("GroupAddMember");
+export const SetRoleBody = z.strictObject({ role: z.enum(["admin", "member"]) }).openapi("GroupSetRole");
+export const ListGroupsQuery = z.object({ mine: z.enum(["true", "false"]).optional() });
+
+export const GroupSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    is_public: z.boolean(),
+    owner_id: z.string(),
+    avatar_url: z.string().nullable(),
+    members: z.array(z.object({ user_id: z.string(), role: z.enum(["owner", "admin", "member"]) })),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Group");

@@ -1,0 +1,190 @@
+// Groups: CRUD with an owner, admins and members; public groups are listed and joinable,
+// private ones only by invitation (an admin adds the member). The conversation's member
+// list mirrors the group's, and sockets join or leave the group's room on every change.
+import { randomBytes } from "node:crypto";
+import type { GroupSummary } from "../../handlers/events.ts";
+import type { Notifier } from "../events/notifier.ts";
+import type { ConversationModel } from "../messaging/conversation.model.ts";
+import type { MessageModel } from "../messaging/message.model.ts";
+import type { LatestWindow } from "../messaging/latest-window.ts";
+import type { ReadStateService } from "../messaging/read-state.service.ts";
+import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
+import type { UserModel } from "../users/user.model.ts";
+import type { GroupDoc, GroupModel, GroupRole } from "./group.model.ts";
+import { groupKey, isManager, roleOf } from "./group.policy.ts";
+import type { UpdateGroupBody, UpsertGroupBody } from "./group.schemas.ts";
+
+export interface GroupDeps {
+  Group: GroupModel;
+  User: UserModel;
+  Conversation: ConversationModel;
+  Message: MessageModel;
+  window: LatestWindow;
+  notifier: Notifier;
+  readStates: ReadStateService;
+}
+
+export function toGroupSummary(g: GroupDoc): GroupSummary {
+  return {
+    id: g._id,
+    name: g.name,
+    description: g.description,
+    is_public: g.is_public,
+    owner_id: g.owner_id,
+    avatar_url: g.avatar_url ?? null,
+    members: g.members.map((m) => ({ user_id: m.user_id, role: m.role })),
+    created_at: g.created_at.toISOString(),
+    updated_at: g.updated_at.toISOString(),
+  };
+}
+
+export function createGroupService(d: GroupDeps) {
+  const target = (g: GroupDoc) => ({ ns: "groups" as const, key: groupKey(g._id), publicId: g._id, type: "group" as const, memberIds: g.members.map((m) => m.user_id) });
+
+  async function load(groupId: string, userId: string): Promise<GroupDoc> {
+    const g = await d.Group.findById(groupId).lean();
+    if (!g || (!g.is_public && !roleOf(g, userId))) throw notFound("Group");
+    return g;
+  }
+
+  async function manage(groupId: string, userId: string): Promise<GroupDoc> {
+    const g = await load(groupId, userId);
+    if (!isManager(g, userId)) throw forbidden("Only the group's owner or admins can do that");
+    return g;
+  }
+
+  async function syncConversation(g: GroupDoc) {
+    await d.Conversation.updateOne(
+      { _id: groupKey(g._id) },
+      { $set: { member_ids: g.members.map((m) => m.user_id) }, $setOnInsert: { type: "group", public_id: g._id, last_seq: 0, mode: null, created_at: new Date() } },
+      { upsert: true },
+    );
+  }
+
+  async function announce(g: GroupDoc) {
+    await d.notifier.toConversation(target(g), "group_updated", { group: toGroupSummary(g) });
+  }
+
+  async function assertUsersExist(ids: string[]) {
+    const found = await d.User.countDocuments({ _id: { $in: ids } });
+    if (found !== new Set(ids).size) throw new AppError("validation_error", "member_ids: contains an unknown user id");
+  }
+
+  return {
+    async list(userId: string, mineOnly: boolean) {
+      const filter = mineOnly ? { "members.user_id": userId } : { $or: [{ is_public: true }, { "members.user_id": userId }] };
+      const groups = await d.Group.find(filter).sort({ updated_at: -1 }).limit(500).lean();
+      const memberOf = groups.filter((g) => roleOf(g, userId)).map((g) => groupKey(g._id));
+      const unread = await d.readStates.unreadCounts(userId, memberOf);
+      return groups.map((g) => ({ ...toGroupSummary(g), is_member: Boolean(roleOf(g, userId)), unread_count: unread.get(groupKey(g._id)) ?? 0 }));
+    },
+
+    async get(userId: string, groupId: string) {
+      return toGroupSummary(await load(groupId, userId));
+    },
+
+    /** Create, or (for an existing id) update when the caller manages the group. */
+    async upsert(userId: string, body: UpsertGroupBody): Promise<{ group: GroupSummary; created: boolean }> {
+      const groupId = body.group_id ?? `g-${randomBytes(8).toString("hex")}`;
+      const existing = await d.Group.findById(groupId).lean();
+      if (existing) {
+        const { name, description, is_public, avatar_url } = body;
+        return { group: await this.update(userId, groupId, { name, description, is_public, avatar_url }), created: false };
+      }
+      const memberIds = [...new Set(body.member_ids.filter((id) => id !== userId))];
+      if (memberIds.length) await assertUsersExist(memberIds);
+      const now = new Date();
+      try {
+        const created = await d.Group.create({
+          _id: groupId,
+          name: body.name,
+          description: body.description,
+          is_public: body.is_public,
+          owner_id: userId,
+          avatar_url: body.avatar_url ?? null,
+          members: [{ user_id: userId, role: "owner", joined_at: now }, ...memberIds.map((id) => ({ user_id: id, role: "member" as const, joined_at: now }))],
+        });
+        const g = created.toObject();
+        await syncConversation(g);
+        d.notifier.joinConversation(target(g), target(g).memberIds);
+        await announce(g);
+        return { group: toGroupSummary(g), created: true };
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) throw new AppError("conflict", "group_id: already exists");
+        throw err;
+      }
+    },
+
+    async update(userId: string, groupId: string, patch: UpdateGroupBody) {
+      await manage(groupId, userId);
+      const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const g = (await d.Group.findByIdAndUpdate(groupId, { $set: set }, { returnDocument: "after" }).lean())!;
+      await announce(g);
+      return toGroupSummary(g);
+    },
+
+    async remove(userId: string, groupId: string) {
+      const g = await load(groupId, userId);
+      if (g.owner_id !== userId) throw forbidden("Only the owner can delete the group");
+      // Tell members first (while they are still in the room), then delete everything.
+      await d.notifier.toConversation(target(g), "group_deleted", { group_id: g._id });
+      d.notifier.leaveConversation(target(g), target(g).memberIds);
+      await d.Message.deleteMany({ conversation_key: groupKey(g._id) });
+      await d.Conversation.deleteOne({ _id: groupKey(g._id) });
+      await d.window.invalidate(groupKey(g._id));
+      await d.Group.deleteOne({ _id: g._id });
+    },
+
+    async join(userId: string, groupId: string) {
+      const g = await load(groupId, userId);
+      if (roleOf(g, userId)) return toGroupSummary(g);
+      if (!g.is_public) throw notFound("Group");
+      return addMember(g, userId, "member");
+    },
+
+    async addMember(userId: string, groupId: string, memberId: string, role: Exclude<GroupRole, "owner">) {
+      const g = await manage(groupId, userId);
+      if (roleOf(g, memberId)) throw badRequest("user_id: is already a member");
+      await assertUsersExist([memberId]);
+      return addMember(g, memberId, role);
+    },
+
+    async setRole(userId: string, groupId: string, memberId: string, role: Exclude<GroupRole, "owner">) {
+      const g = await load(groupId, userId);
+      if (g.owner_id !== userId) throw forbidden("Only the owner can change roles");
+      if (!roleOf(g, memberId)) throw notFound("Member");
+      if (memberId === g.owner_id) throw badRequest("The owner's role cannot change");
+      const updated = (await d.Group.findOneAndUpdate({ _id: groupId, "members.user_id": memberId }, { $set: { "members.$.role": role } }, { returnDocument: "after" }).lean())!;
+      await announce(updated);
+      return toGroupSummary(updated);
+    },
+
+    /** Removes a member: an admin removing someone, or anyone leaving. The owner cannot leave. */
+    async removeMember(userId: string, groupId: string, memberId: string) {
+      const g = await load(groupId, userId);
+      if (userId !== memberId && !isManager(g, userId)) throw forbidden("Only the group's owner or admins can remove members");
+      if (memberId === g.owner_id) throw badRequest("The owner cannot leave or be removed; delete the group instead");
+      if (roleOf(g, memberId) === "admin" && userId !== memberId && g.owner_id !== userId) throw forbidden("Only the owner can remove an admin");
+      if (!roleOf(g, memberId)) throw notFound("Member");
+      const updated = (await d.Group.findByIdAndUpdate(groupId, { $pull: { members: { user_id: memberId } } }, { returnDocument: "after" }).lean())!;
+      await syncConversation(updated);
+      await d.notifier.toConversation(target(g), "group_member_removed", { group_id: groupId, user_id: memberId });
+      d.notifier.leaveConversation(target(g), [memberId]);
+      return toGroupSummary(updated);
+    },
+  };
+
+  async function addMember(g: GroupDoc, memberId: string, role: GroupRole) {
+    const updated = (await d.Group.findOneAndUpdate(
+      { _id: g._id, "members.user_id": { $ne: memberId } },
+      { $push: { members: { user_id: memberId, role, joined_at: new Date() } } },
+      { returnDocument: "after" },
+    ).lean()) ?? (await d.Group.findById(g._id).lean())!;
+    await syncConversation(updated);
+    d.notifier.joinConversation(target(updated), [memberId]);
+    await announce(updated);
+    return toGroupSummary(updated);
+  }
+}
+
+export type GroupService = ReturnType<typeof createGroupService>;

@@ -1,0 +1,58 @@
+// TrueMatch group routes (/api/groups) and group messages (/api/messages/:groupId/...).
+import { Router } from "express";
+import type { GroupService } from "../groups/group.service.ts";
+import { AddMemberBody, GroupId, GroupMemberParams, GroupParams, GroupSchema, ListGroupsQuery, SetRoleBody, UpdateGroupBody, UpsertGroupBody } from "../groups/group.schemas.ts";
+import { z } from "../shared/zod.ts";
+import { defineRoute, type RouteKit } from "./route.ts";
+import { mountMessageRoutes, type MessageRouteOptions } from "./conversation-messages.routes.ts";
+
+export function groupsRouter(kit: Omit<RouteKit, "router">, groups: GroupService): Router {
+  const r: RouteKit = { ...kit, router: Router() };
+  const tag = "groups";
+  defineRoute(r, { method: "get", path: "/", summary: "Public groups and the caller's groups (?mine=true: only the caller's), with unread counts", tag, auth: true, query: ListGroupsQuery },
+    async ({ caller, query }) => ({ groups: await groups.list(caller.userId, query.mine === "true") }));
+  defineRoute(r, { method: "post", path: "/", summary: "Create a group, or update it when group_id exists and you manage it", tag, auth: true, body: UpsertGroupBody, response: GroupSchema, status: 201 },
+    async ({ caller, body, res }) => {
+      const { group, created } = await groups.upsert(caller.userId, body);
+      if (!created) res.status(200);
+      return group;
+    });
+  defineRoute(r, { method: "get", path: "/:groupId", summary: "One group (private groups: members only)", tag, auth: true, params: GroupParams, response: GroupSchema },
+    ({ caller, params }) => groups.get(caller.userId, params.groupId));
+  defineRoute(r, { method: "put", path: "/:groupId", summary: "Update a group (owner or admin)", tag, auth: true, params: GroupParams, body: UpdateGroupBody, response: GroupSchema },
+    ({ caller, params, body }) => groups.update(caller.userId, params.groupId, body));
+  defineRoute(r, { method: "delete", path: "/:groupId", summary: "Delete a group and its messages (owner)", tag, auth: true, params: GroupParams, status: 204 },
+    ({ caller, params }) => groups.remove(caller.userId, params.groupId));
+  defineRoute(r, { method: "post", path: "/:groupId/join", summary: "Join a public group", tag, auth: true, params: GroupParams, response: GroupSchema },
+    ({ caller, params }) => groups.join(caller.userId, params.groupId));
+  defineRoute(r, { method: "post", path: "/:groupId/leave", summary: "Leave a group", tag, auth: true, params: GroupParams, response: GroupSchema },
+    ({ caller, params }) => groups.removeMember(caller.userId, params.groupId, caller.userId));
+  defineRoute(r, { method: "post", path: "/:groupId/members", summary: "Add (invite) a member (owner or admin)", tag, auth: true, params: GroupParams, body: AddMemberBody, response: GroupSchema },
+    ({ caller, params, body }) => groups.addMember(caller.userId, params.groupId, body.user_id, body.role));
+  defineRoute(r, { method: "put", path: "/:groupId/members/:userId", summary: "Change a member's role (owner)", tag, auth: true, params: GroupMemberParams, body: SetRoleBody, response: GroupSchema },
+    ({ caller, params, body }) => groups.setRole(caller.userId, params.groupId, params.userId, body.role));
+  defineRoute(r, { method: "delete", path: "/:groupId/members/:userId", summary: "Remove a member (owner or admin)", tag, auth: true, params: GroupMemberParams, response: GroupSchema },
+    ({ caller, params }) => groups.removeMember(caller.userId, params.groupId, params.userId));
+  return r.router;
+}
+
+export function groupMessagesRouter(kit: Omit<RouteKit, "router">, messages: Omit<MessageRouteOptions, "tag" | "param" | "idSchema" | "paths">): Router {
+  const r: RouteKit = { ...kit, router: Router() };
+  mountMessageRoutes(r, {
+    ...messages,
+    tag: "group messages",
+    param: "groupId",
+    idSchema: GroupId as z.ZodType<string>,
+    paths: {
+      latest: "/:groupId/latest",
+      history: "/:groupId/history",
+      post: "/:groupId",
+      item: "/:groupId/:messageId",
+      reactions: "/:groupId/:messageId/reactions",
+      byId: "/:groupId/by-id/:messageId",
+      byTs: "/:groupId/by-ts/:timestamp",
+      read: "/:groupId/read",
+    },
+  });
+  return r.router;
+}

@@ -1,0 +1,18 @@
+import { Router } from "express";
+import { ProfileSchema, UpdateProfileBody } from "../profiles/profile.schemas.ts";
+import type { ProfileService } from "../profiles/profile.service.ts";
+import { z } from "../shared/zod.ts";
+import { ObjectIdString } from "../users/user.schemas.ts";
+import { defineRoute, type RouteKit } from "./route.ts";
+
+export function profilesRouter(kit: Omit<RouteKit, "router">, profiles: ProfileService): Router {
+  const r: RouteKit = { ...kit, router: Router() };
+  const tag = "profiles";
+  defineRoute(r, { method: "get", path: "/me", summary: "The caller's dating profile and social links", tag, auth: true, response: ProfileSchema },
+    ({ caller }) => profiles.get(caller.userId));
+  defineRoute(r, { method: "put", path: "/me", summary: "Update the caller's profile (allow-listed fields, URLs validated)", tag, auth: true, body: UpdateProfileBody, response: ProfileSchema },
+    ({ caller, body }) => profiles.update(caller.userId, body));
+  defineRoute(r, { method: "get", path: "/:userId", summary: "Another user's profile", tag, auth: true, params: z.object({ userId: ObjectIdString }), response: ProfileSchema },
+    ({ params }) => profiles.get(params.userId));
+  return r.router;
+}

@@ -1,0 +1,28 @@
+// What the messaging core needs to know about a conversation kind: how to turn a public
+// id into a conversation the caller may use, and who may edit or delete. Each kind
+// (couples, groups, DMs) provides one; the core never special-cases a kind.
+import type { ChatMode, ConversationType } from "../../handlers/events.ts";
+import type { NamespaceName } from "../events/notifier.ts";
+import type { MessageDoc } from "./message.model.ts";
+
+export interface ConversationRef {
+  key: string;
+  type: ConversationType;
+  ns: NamespaceName;
+  publicId: string;
+  memberIds: string[];
+  mode: ChatMode | null;
+}
+
+export type Access = "read" | "post";
+
+export interface ConversationPolicy {
+  /**
+   * Resolves `publicId` for `userId`: a malformed id is a validation_error; a conversation
+   * the caller may not see is not_found or forbidden. `post` may create it (a DM's first message).
+   */
+  resolve(publicId: string, userId: string, access: Access): Promise<ConversationRef>;
+  canDelete(ref: ConversationRef, userId: string, message: MessageDoc): Promise<boolean>;
+}
+
+export const namespaceOf: Record<ConversationType, NamespaceName> = { couple: "couples", group: "groups", dm: "dm" };

@@ -1,0 +1,49 @@
+// Stored message → API message. Deleted messages are tombstones: they keep id, seq,
+// sender and timestamps so clients see no gap, and nothing of their content.
+import type { ConversationType, Message, Reaction } from "../../handlers/events.ts";
+import type { MessageDoc, StoredReaction } from "./message.model.ts";
+
+export function publicIdOf(key: string): { type: ConversationType; id: string } {
+  if (key.startsWith("dm:")) return { type: "dm", id: key };
+  const [prefix, ...rest] = key.split(":");
+  return { type: prefix === "couple" ? "couple" : "group", id: rest.join(":") };
+}
+
+export function toReactions(stored: Record<string, StoredReaction> | undefined): Record<string, Reaction> {
+  const out: Record<string, Reaction> = {};
+  for (const [userId, r] of Object.entries(stored ?? {})) {
+    out[userId] = { emoji: r.emoji, at: new Date(r.at).toISOString(), user_id: userId, username: r.username };
+  }
+  return out;
+}
+
+export function reactionSummary(reactions: Record<string, { emoji: string }>): Record<string, number> {
+  const summary: Record<string, number> = {};
+  for (const r of Object.values(reactions)) summary[r.emoji] = (summary[r.emoji] ?? 0) + 1;
+  return summary;
+}
+
+export function toMessage(m: MessageDoc): Message {
+  const conv = publicIdOf(m.conversation_key);
+  return {
+    id: m._id.toString(),
+    conversation_id: conv.id,
+    conversation_type: conv.type,
+    seq: m.seq,
+    client_message_id: m.client_message_id,
+    sender: m.sender,
+    text: m.deleted ? "" : m.text,
+    kind: m.kind,
+    media: m.deleted ? null : (m.media ?? null),
+    sticker: m.deleted ? null : (m.sticker ?? null),
+    reply_to: m.deleted ? null : (m.reply_to ?? null),
+    edited: m.edited,
+    last_edited_at: m.last_edited_at ? m.last_edited_at.toISOString() : null,
+    edits: m.deleted ? [] : (m.edits ?? []).map((e) => ({ text: e.text, edited_at: new Date(e.edited_at).toISOString() })),
+    deleted: m.deleted,
+    deleted_at: m.deleted_at ? m.deleted_at.toISOString() : null,
+    reactions: m.deleted ? {} : toReactions(m.reactions),
+    mode: m.mode ?? null,
+    created_at: m.created_at.toISOString(),
+  };
+}

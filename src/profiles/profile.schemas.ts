@@ -1,0 +1,46 @@
+// The dating profile and social links (TrueMatch). Every field is allow-listed and bounded.
+import { z } from "../shared/zod.ts";
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048);
+
+export const SOCIAL_PLATFORMS = ["instagram", "facebook", "twitter", "x", "tiktok", "linkedin", "snapchat", "spotify", "youtube", "website"] as const;
+
+function adultBirthdate(value: string, ctx: z.RefinementCtx) {
+  const d = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return ctx.addIssue({ code: "custom", message: "must be a real date (YYYY-MM-DD)" });
+  const now = new Date();
+  const age = now.getUTCFullYear() - d.getUTCFullYear() - (now < new Date(Date.UTC(now.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) ? 1 : 0);
+  if (age < 18) ctx.addIssue({ code: "custom", message: "must be at least 18 years ago" });
+  if (age > 120) ctx.addIssue({ code: "custom", message: "is too far in the past" });
+}
+
+export const SocialLink = z.strictObject({ platform: z.enum(SOCIAL_PLATFORMS), url: HttpUrl });
+
+export const UpdateProfileBody = z
+  .strictObject({
+    bio: z.string().trim().max(500).optional(),
+    birthdate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").superRefine(adultBirthdate).nullable().optional(),
+    gender: z.enum(["woman", "man", "non_binary", "other"]).nullable().optional(),
+    interests: z.array(z.string().trim().min(1).max(32)).max(20).optional(),
+    looking_for: z.enum(["relationship", "friendship", "casual", "not_sure"]).nullable().optional(),
+    city: z.string().trim().max(100).nullable().optional(),
+    photos: z.array(HttpUrl.or(z.string().regex(/^\/media\/[A-Za-z0-9/_.-]+$/))).max(6).optional(),
+    social_links: z.array(SocialLink).max(10).optional(),
+  })
+  .openapi("ProfileUpdate");
+export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
+
+export const ProfileSchema = z
+  .object({
+    user_id: z.string(),
+    bio: z.string(),
+    birthdate: z.string().nullable(),
+    gender: z.string().nullable(),
+    interests: z.array(z.string()),
+    looking_for: z.string().nullable(),
+    city: z.string().nullable(),
+    photos: z.array(z.string()),
+    social_links: z.array(z.object({ platform: z.string(), url: z.string() })),
+    updated_at: z.string().nullable(),
+  })
+  .openapi("Profile");
