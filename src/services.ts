@@ -68,7 +68,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
   });
   const hasher = deps.hasher ?? bcryptHasher(config.auth.bcryptRounds);
   const eventLog = createEventLog({ Event: models.Event, Stream: models.Stream, retentionSec: config.delivery.eventRetentionSec, maxPage: config.limits.historyMaxPage });
-  const notifier = createSocketNotifier(io, eventLog);
+  const notifier = createSocketNotifier(io, eventLog, (ns, event) => deps.metrics.eventsOut.inc({ namespace: ns, event }));
   const users = createUserService({ User, notifier });
   const auth = createAuthService({
     User,
@@ -90,8 +90,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
   const windowSize = config.messaging.latestWindowSize;
   const window = redis ? redisLatestWindow(redis, windowSize) : memoryLatestWindow(windowSize);
   const readStates = createReadStateService({ ReadState, Conversation, Message, notifier });
-  // Until the uploads feature says otherwise, only relative /media/ paths count as ours.
-  let isOwnMediaUrl = (url: string) => /^\/media\/[A-Za-z0-9/_.-]+$/.test(url);
+  const media = createMedia(config, deps.log);
   const messages = createMessageService({
     Message,
     Conversation,
@@ -99,7 +98,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     windowSize,
     notifier,
     maxPage: config.limits.historyMaxPage,
-    validateAttachments: createAttachmentValidator({ isOwnMediaUrl: (url) => isOwnMediaUrl(url), assertSticker: (s) => stickers.assertValid(s) }),
+    validateAttachments: createAttachmentValidator({ isOwnMediaUrl: (url) => media.storage.isOwnUrl(url), assertSticker: (s) => stickers.assertValid(s) }),
     emitToUser: (ns, userId, event, payload) => io.of(`/${ns}`).to(userRoom(userId)).emit(event, payload as never),
     canDelete: (ref, userId, m) => policies[ref.type].canDelete(ref, userId, m),
   });
@@ -123,8 +122,6 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     return actor;
   }
 
-  const media = createMedia(config, deps.log);
-  isOwnMediaUrl = (url) => media.storage.isOwnUrl(url);
 
   const inflight = new InflightTracker();
   const timers: NodeJS.Timeout[] = [];
@@ -154,10 +151,6 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     presence,
     actorOf,
     inflight,
-    /** Lets the uploads feature decide which media URLs count as this server's. */
-    setMediaUrlRule(rule: (url: string) => boolean) {
-      isOwnMediaUrl = rule;
-    },
     media,
     mountStatic: media.mountStatic satisfies ((app: Express) => void) | undefined,
 
