@@ -14,6 +14,7 @@ import type { Logger } from "./infra/logger.ts";
 import { pingMongo } from "./infra/mongo.ts";
 import { pingRedis, type Redis } from "./infra/redis.ts";
 import { chooseAdapter } from "./infra/socket-adapter.ts";
+import { startSlowConsumerGuard } from "./infra/slow-consumers.ts";
 import { createMetrics } from "./infra/metrics.ts";
 import { buildDocument, createRegistry } from "./http/openapi.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
@@ -49,8 +50,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const app = express();
   const http = createServer(app);
   let draining = false;
+  const metrics = createMetrics(config.metricsEnabled);
 
-  const adapter = chooseAdapter(config, deps.redis, log);
+  const adapter = chooseAdapter(config, deps.redis, log, () => metrics.adapterErrors.inc());
   const io: ChatServer = new Server(http, {
     adapter: adapter.adapter,
     maxHttpBufferSize: config.limits.socketMaxPayloadBytes,
@@ -60,7 +62,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : undefined,
   });
 
-  const metrics = createMetrics(config.metricsEnabled);
+  const stopSlowConsumerGuard = startSlowConsumerGuard(io, {
+    maxPackets: config.delivery.maxBufferedPackets,
+    maxBytes: config.delivery.maxBufferedBytes,
+    onCut: () => metrics.slowClientsDisconnected.inc(),
+  });
   const services = createServices({ ...deps, io, metrics });
   await services.init();
 
@@ -92,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     res.json(openapi);
   });
   services.mountStatic?.(app);
+  (await import("./http/web-client.ts")).mountWebClient(app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 
@@ -116,6 +123,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       draining = true;
       services.stopBackgroundJobs();
+      stopSlowConsumerGuard();
       // Stop accepting connections; existing sockets are told to reconnect elsewhere.
       http.close();
       await services.drain(config.delivery.shutdownTimeoutMs);

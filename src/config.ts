@@ -49,6 +49,7 @@ const EnvSchema = z.object({
   STREAM_MAX_LEN: int(100_000, 100),
   EVENT_RETENTION_SEC: int(7 * 24 * 3600, 60),
   SOCKET_MAX_BUFFERED_PACKETS: int(1000, 10),
+  SOCKET_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024, 1024),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
 
   UPLOAD_DIR: optionalString,
@@ -124,6 +125,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       streamMaxLen: e.STREAM_MAX_LEN,
       eventRetentionSec: e.EVENT_RETENTION_SEC,
       maxBufferedPackets: e.SOCKET_MAX_BUFFERED_PACKETS,
+      maxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     uploads: {

@@ -5,7 +5,7 @@ import type { ServerEventName } from "../../handlers/events.ts";
 import type { EventLog } from "./event-log.service.ts";
 import { conversationRoom, userRoom, type EventData, type NamespaceName, type Notifier, type NotifyOptions } from "./notifier.ts";
 
-export function createSocketNotifier(io: Server, log: EventLog): Notifier {
+export function createSocketNotifier(io: Server, log: EventLog, onEmit: (ns: NamespaceName, event: string) => void = () => {}): Notifier {
   async function withMeta<E extends ServerEventName>(
     ns: NamespaceName,
     event: E,
@@ -22,6 +22,7 @@ export function createSocketNotifier(io: Server, log: EventLog): Notifier {
     let target = io.of(`/${ns}`).to(rooms);
     if (exceptUserId) target = target.except(userRoom(exceptUserId));
     target.emit(event, payload);
+    onEmit(ns, event);
   }
 
   return {

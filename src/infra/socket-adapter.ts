@@ -10,6 +10,7 @@ import type { ServerOptions } from "socket.io";
 import type { Config } from "../config.ts";
 import type { Logger } from "./logger.ts";
 import { createRedis, type Redis } from "./redis.ts";
+import { safeRestoreSession } from "./streams-recovery.ts";
 
 export interface AdapterChoice {
   name: "memory" | "streams" | "pubsub";
@@ -18,11 +19,11 @@ export interface AdapterChoice {
   close(): Promise<void>;
 }
 
-export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger): AdapterChoice {
+export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger, onError: () => void = () => {}): AdapterChoice {
   if (!redis || !cfg.redis.url) return { name: "memory", supportsRecovery: true, close: async () => {} };
   if (cfg.redis.adapter === "pubsub") {
-    const pub = createRedis(cfg.redis.url, log, "sio-pub");
-    const sub = createRedis(cfg.redis.url, log, "sio-sub");
+    const pub = createRedis(cfg.redis.url, log, "sio-pub").on("error", onError);
+    const sub = createRedis(cfg.redis.url, log, "sio-sub").on("error", onError);
     return {
       name: "pubsub",
       adapter: createShardedAdapter(pub, sub),
@@ -34,14 +35,19 @@ export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger
     };
   }
   // The adapter blocks a duplicate of this client on XREAD; it gets its own connection.
-  const client = createRedis(cfg.redis.url, log, "sio-streams");
+  const client = createRedis(cfg.redis.url, log, "sio-streams").on("error", onError);
+  const streamName = "chat:sio";
+  const sessionKeyPrefix = "chat:sio:session:";
+  const factory = createStreamsAdapter(client, { streamName, maxLen: cfg.delivery.streamMaxLen, sessionKeyPrefix });
   return {
     name: "streams",
-    adapter: createStreamsAdapter(client, {
-      streamName: "chat:sio",
-      maxLen: cfg.delivery.streamMaxLen,
-      sessionKeyPrefix: "chat:sio:session:",
-    }),
+    // socket.io instantiates the adapter with `new`, so this must be a function, not an arrow.
+    adapter: function (nsp: { name: string }) {
+      const adapter = factory(nsp);
+      const decodeEntry = (adapter.constructor as unknown as { decode: Parameters<typeof safeRestoreSession>[0]["decodeEntry"] }).decode;
+      adapter.restoreSession = safeRestoreSession({ redis: client, streamName, sessionKeyPrefix, nsp: nsp.name, decodeEntry }) as never;
+      return adapter;
+    } as unknown as ServerOptions["adapter"],
     supportsRecovery: true,
     close: async () => {
       client.disconnect();

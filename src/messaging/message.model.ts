@@ -1,5 +1,6 @@
-// A stored message. `seq` is assigned after the insert (see message.service.ts), so a
-// document briefly has seq null while its send is in flight; readers only see seq'd ones.
+// A stored message. `seq` is stamped after the insert (see message-sequencer.ts): while a
+// send is in flight the document carries a negative placeholder, and readers only see seq > 0.
+// Incognito messages are never stored; their DTO has seq null.
 import { Schema, type Connection, type Model, type Types } from "mongoose";
 import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../handlers/events.ts";
 
@@ -56,7 +57,7 @@ const messageSchema = new Schema<MessageDoc>(
 );
 // Idempotent sends: one message per (sender, client_message_id).
 messageSchema.index({ sender_id: 1, client_message_id: 1 }, { unique: true });
-messageSchema.index({ conversation_key: 1, seq: -1 });
+messageSchema.index({ conversation_key: 1, seq: -1 }, { unique: true });
 messageSchema.index({ conversation_key: 1, created_at: -1 });
 
 export type MessageModel = Model<MessageDoc>;

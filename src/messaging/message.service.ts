@@ -33,7 +33,7 @@ export interface Actor {
 
 export function createMessageService(d: MessageDeps) {
   async function findInConversation(ref: ConversationRef, messageId: string): Promise<MessageDoc> {
-    const m = await d.Message.findOne({ _id: new Types.ObjectId(messageId), conversation_key: ref.key, seq: { $ne: null } }).lean();
+    const m = await d.Message.findOne({ _id: new Types.ObjectId(messageId), conversation_key: ref.key, seq: { $gt: 0 } }).lean();
     if (!m) throw notFound("Message");
     return m;
   }
@@ -151,7 +151,7 @@ export function createMessageService(d: MessageDeps) {
         }
       }
       const version = await d.window.version(ref.key);
-      const docs = await d.Message.find({ conversation_key: ref.key, seq: { $ne: null } })
+      const docs = await d.Message.find({ conversation_key: ref.key, seq: { $gt: 0 } })
         .sort({ seq: -1 })
         .limit(Math.max(n, d.windowSize))
         .lean();
@@ -167,8 +167,8 @@ export function createMessageService(d: MessageDeps) {
         const docs = await d.Message.find({ conversation_key: ref.key, seq: { $gt: q.after_seq } }).sort({ seq: 1 }).limit(limit).lean();
         return docs.map(toMessage);
       }
-      const filter: Record<string, unknown> = { conversation_key: ref.key, seq: { $ne: null } };
-      if (q.before_seq !== undefined) filter.seq = { $lt: q.before_seq };
+      const filter: Record<string, unknown> = { conversation_key: ref.key, seq: { $gt: 0 } };
+      if (q.before_seq !== undefined) filter.seq = { $gt: 0, $lt: q.before_seq };
       if (q.before_timestamp !== undefined) filter.created_at = { $lt: new Date(q.before_timestamp) };
       const sort: Record<string, -1> = q.before_timestamp !== undefined ? { created_at: -1, seq: -1 } : { seq: -1 };
       const docs = await d.Message.find(filter).sort(sort).limit(limit).lean();
@@ -182,7 +182,7 @@ export function createMessageService(d: MessageDeps) {
     async byTimestamp(ref: ConversationRef, timestamp: string): Promise<Message> {
       const at = new Date(timestamp);
       if (Number.isNaN(at.getTime())) throw new AppError("validation_error", "timestamp: must be an ISO 8601 date-time");
-      const m = await d.Message.findOne({ conversation_key: ref.key, created_at: at, seq: { $ne: null } }).lean();
+      const m = await d.Message.findOne({ conversation_key: ref.key, created_at: at, seq: { $gt: 0 } }).lean();
       if (!m) throw notFound("Message at that timestamp");
       return toMessage(m);
     },

@@ -8,11 +8,14 @@ export function createStickerService(d: { StickerPack: StickerPackModel }) {
     /** Idempotent: inserts missing default packs, leaves existing ones alone. */
     async seedDefaults() {
       for (const pack of DEFAULT_PACKS) {
+        // Several nodes starting together race on the upsert; the loser's duplicate key is fine.
         await d.StickerPack.updateOne(
           { _id: pack.id },
           { $setOnInsert: { name: pack.name, stickers: pack.stickers.map((s) => ({ ...s, url: stickerUrl(pack.id, s.id) })), created_at: new Date() } },
           { upsert: true },
-        );
+        ).catch((err: { code?: number }) => {
+          if (err.code !== 11000) throw err;
+        });
       }
     },
     async list() {

@@ -20,7 +20,7 @@ export const TEST_SECRETS = { access: "test-access-secret-0123456789abcdef", ref
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: "test",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL || "silent",
     BCRYPT_ROUNDS: "4",
     HOST: "127.0.0.1",
     PORT: "0",
