@@ -74,6 +74,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     User,
     Session: models.Session,
     RefreshToken: models.RefreshToken,
+    RefreshClaim: models.RefreshClaim,
     users,
     tokens,
     hasher,

@@ -10,13 +10,14 @@ import type { UserService } from "../users/user.service.ts";
 import type { RegisterBody, LoginBody } from "./auth.schemas.ts";
 import type { PasswordHasher } from "./password-hasher.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
-import type { RefreshTokenModel, SessionModel } from "./session.model.ts";
+import type { RefreshClaimModel, RefreshTokenModel, SessionModel } from "./session.model.ts";
 import type { TokenService } from "./token.service.ts";
 
 export interface AuthDeps {
   User: UserModel;
   Session: SessionModel;
   RefreshToken: RefreshTokenModel;
+  RefreshClaim: RefreshClaimModel;
   users: UserService;
   tokens: TokenService;
   hasher: PasswordHasher;
@@ -75,19 +76,16 @@ export function createAuthService(d: AuthDeps) {
 
     async refresh(refreshToken: string) {
       const claims = d.tokens.verifyRefresh(refreshToken);
-      const claimed = await d.RefreshToken.findOneAndUpdate(
-        { _id: claims.jti, used_at: null },
-        { $set: { used_at: new Date() } },
-        { returnDocument: "after" },
-      ).lean();
-      if (!claimed) {
-        const known = await d.RefreshToken.exists({ _id: claims.jti });
-        if (known) {
-          await revokeSession(claims.sid, "refresh_token_reuse");
-          throw new AppError("token_revoked", "This refresh token was already used; the session has been revoked");
-        }
-        throw new AppError("unauthorized", "Unknown refresh token");
+      const known = await d.RefreshToken.findById(claims.jti).lean();
+      if (!known) throw new AppError("unauthorized", "Unknown refresh token");
+      try {
+        await d.RefreshClaim.create({ _id: claims.jti, expires_at: known.expires_at });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+        await revokeSession(claims.sid, "refresh_token_reuse");
+        throw new AppError("token_revoked", "This refresh token was already used; the session has been revoked");
       }
+      await d.RefreshToken.updateOne({ _id: claims.jti }, { $set: { used_at: new Date() } });
       const session = await d.Session.findById(claims.sid).lean();
       if (!session || session.revoked_at) throw new AppError("token_revoked", "This session has been revoked");
       const user = await d.User.findById(claims.sub).lean();
@@ -101,11 +99,12 @@ export function createAuthService(d: AuthDeps) {
 
     /** Deletes refresh-token rows past their expiry (the server prunes; no TTL index needed). */
     async pruneExpired(now = new Date()) {
-      const [t, s] = await Promise.all([
+      const results = await Promise.all([
         d.RefreshToken.deleteMany({ expires_at: { $lt: now } }),
+        d.RefreshClaim.deleteMany({ expires_at: { $lt: now } }),
         d.Session.deleteMany({ expires_at: { $lt: now } }),
       ]);
-      return t.deletedCount + s.deletedCount;
+      return results.reduce((n, r) => n + r.deletedCount, 0);
     },
   };
 }

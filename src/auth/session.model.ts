@@ -43,12 +43,26 @@ const refreshTokenSchema = new Schema<RefreshTokenDoc>(
   { versionKey: false },
 );
 
+// One row per refresh token ever presented: inserting it is the single-use claim. A unique
+// _id makes the claim atomic on any MongoDB-compatible server, including ones whose
+// conditional updates are not (FerretDB v1 applies findAndModify as read-then-write).
+export interface RefreshClaimDoc {
+  _id: string; // jti
+  expires_at: Date;
+}
+const refreshClaimSchema = new Schema<RefreshClaimDoc>(
+  { _id: { type: String, required: true }, expires_at: { type: Date, required: true, index: true } },
+  { versionKey: false },
+);
+
 export type SessionModel = Model<SessionDoc>;
+export type RefreshClaimModel = Model<RefreshClaimDoc>;
 export type RefreshTokenModel = Model<RefreshTokenDoc>;
 
 export function defineSessionModels(conn: Connection) {
   return {
     Session: conn.model<SessionDoc>("Session", sessionSchema, "auth_sessions"),
     RefreshToken: conn.model<RefreshTokenDoc>("RefreshToken", refreshTokenSchema, "auth_refresh_tokens"),
+    RefreshClaim: conn.model<RefreshClaimDoc>("RefreshClaim", refreshClaimSchema, "auth_refresh_claims"),
   };
 }

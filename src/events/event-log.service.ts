@@ -45,23 +45,32 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
     },
 
     async append(e: AppendInput): Promise<{ event_seq: number; epoch: string }> {
-      // One atomic $inc hands out the position; the upsert also creates the stream on first use.
-      const head = (await d.Stream.findOneAndUpdate(
-        { _id: STREAM_ID },
-        { $inc: { last_seq: 1 }, $setOnInsert: { epoch: randomUUID(), pruned_through: 0, created_at: new Date() } },
-        { upsert: true, returnDocument: "after" },
-      ).lean())!;
-      await d.Event.create({
-        _id: head.last_seq,
-        type: e.type,
-        ns: e.ns,
-        conversation_key: e.conversationKey ?? null,
-        user_ids: e.userIds ?? [],
-        payload: e.payload,
-        created_at: new Date(),
-      });
-      epochCache = head.epoch;
-      return { event_seq: head.last_seq, epoch: head.epoch };
+      // The $inc hands out the position; the event's _id is that position, so two events can
+      // never share one. Should a counter ever hand out a taken value (FerretDB v1 does not
+      // apply $inc atomically under concurrency), the insert fails and we take the next.
+      for (;;) {
+        const head = (await d.Stream.findOneAndUpdate(
+          { _id: STREAM_ID },
+          { $inc: { last_seq: 1 }, $setOnInsert: { epoch: randomUUID(), pruned_through: 0, created_at: new Date() } },
+          { upsert: true, returnDocument: "after" },
+        ).lean())!;
+        try {
+          await d.Event.create({
+            _id: head.last_seq,
+            type: e.type,
+            ns: e.ns,
+            conversation_key: e.conversationKey ?? null,
+            user_ids: e.userIds ?? [],
+            payload: e.payload,
+            created_at: new Date(),
+          });
+        } catch (err) {
+          if ((err as { code?: number }).code === 11000) continue;
+          throw err;
+        }
+        epochCache = head.epoch;
+        return { event_seq: head.last_seq, epoch: head.epoch };
+      }
     },
 
     /** Events after `since` visible to a user who is a member of `conversationKeys`. */

@@ -116,6 +116,13 @@ describe("refresh rotation and reuse detection", () => {
     assert.equal(after.body.error.code, "token_revoked");
   });
 
+  it("lets exactly one of several concurrent refreshes with the same token win", async () => {
+    const u = await buildUser(stack.api);
+    const results = await Promise.all(Array.from({ length: 8 }, () => stack.api.call("POST", "/api/auth/refresh", { token: u.refresh })));
+    assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(","));
+    assert.ok(results.filter((r) => r.status !== 200).every((r) => r.status === 401));
+  });
+
   it("keeps other sessions of the same user alive", async () => {
     const u = await buildUser(stack.api);
     const other = await stack.api.post("/api/auth/login", { username: u.phone, password: u.password });

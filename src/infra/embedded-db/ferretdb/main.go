@@ -28,6 +28,11 @@ func main() {
 	dataDir := flag.String("data", "data/ferretdb", "directory of the SQLite files")
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches EOF (the parent process is gone)")
+	// WAL with synchronous=NORMAL survives a crash of any process (committed data is in the
+	// WAL) and only risks the last commits on power loss; FULL fsyncs every commit, which
+	// makes each chat message cost several disk flushes. The embedded mode is for
+	// development and single machines; production runs MongoDB with its own durability.
+	sqliteSync := flag.String("sqlite-synchronous", "normal", "SQLite synchronous pragma: off, normal or full")
 	flag.Parse()
 
 	abs, err := filepath.Abs(*dataDir)
@@ -47,7 +52,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *sqliteSync + ")",
 		Logger:    logger,
 	})
 	if err != nil {
