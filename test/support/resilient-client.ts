@@ -43,6 +43,7 @@ export class ResilientClient {
     rest: Api,
     historyPath: (conversationId: string) => string,
     transports: ("websocket" | "polling")[] = ["websocket"],
+    reconnection = true,
   ) {
     this.token = token;
     this.rest = rest;
@@ -51,7 +52,7 @@ export class ResilientClient {
       auth: { token },
       transports,
       query: { sticky: randomUUID() },
-      reconnection: true,
+      reconnection,
       reconnectionDelay: 100,
       reconnectionDelayMax: 1000,
       randomizationFactor: 0.3,
