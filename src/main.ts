@@ -8,6 +8,7 @@ import { startEmbeddedDb, type EmbeddedDb } from "./infra/embedded-db/embedded-d
 import { createLogger } from "./infra/logger.ts";
 import { connectMongo } from "./infra/mongo.ts";
 import { createRedis } from "./infra/redis.ts";
+import { installProcessGuards } from "./infra/process-guards.ts";
 import { join } from "node:path";
 
 async function main() {
@@ -22,6 +23,7 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.log.level);
+  installProcessGuards(log);
 
   let embedded: EmbeddedDb | undefined;
   let uri = config.db.uri;

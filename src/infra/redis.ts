@@ -24,10 +24,16 @@ export function createRedis(url: string, log: Logger, name: string): Redis {
   return client;
 }
 
-export async function pingRedis(client: Redis): Promise<boolean> {
+/** Readiness: a PONG within the timeout. ioredis would otherwise queue the PING until Redis returns. */
+export async function pingRedis(client: Redis, timeoutMs = 1000): Promise<boolean> {
+  if (client.status !== "ready") return false;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return (await client.ping()) === "PONG";
+    const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+    return (await Promise.race([client.ping(), timeout])) === "PONG";
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }

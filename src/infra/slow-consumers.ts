@@ -9,7 +9,7 @@ import type { Server } from "socket.io";
 interface EngineConn {
   writeBuffer?: unknown[];
   transport?: { name?: string; socket?: { bufferedAmount?: number } };
-  close(): void;
+  close(discard?: boolean): void;
 }
 
 export function startSlowConsumerGuard(io: Server, opts: { maxPackets: number; maxBytes: number; intervalMs?: number; onCut?: () => void }) {
@@ -21,7 +21,8 @@ export function startSlowConsumerGuard(io: Server, opts: { maxPackets: number; m
       const bytes = client.transport?.socket?.bufferedAmount ?? 0;
       if (packets > opts.maxPackets || bytes > opts.maxBytes) {
         opts.onCut?.();
-        client.close();
+        // discard: a plain close() would wait for the buffer to drain, which is the problem.
+        client.close(true);
       }
     }
   }, opts.intervalMs ?? 1000);

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
 import { startDatabase, type TestDatabase } from "./database.ts";
 import { api, type Api } from "./http.ts";
 import { startNginx, type TestNginx } from "./nginx.ts";
@@ -34,7 +34,7 @@ export interface Cluster {
 async function waitReady(url: string, child: ChildProcess, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode} during start`);
+    if (hasExited(child)) throw new Error(`node exited with ${child.exitCode} during start`);
     try {
       if ((await fetch(`${url}/readyz`)).status === 200) return;
     } catch {
@@ -92,7 +92,7 @@ export async function startCluster(opts: { nodes?: number; env?: Record<string, 
     start,
     async kill(i, signal) {
       const child = nodes[i]!.process;
-      if (child.exitCode !== null) return;
+      if (hasExited(child)) return;
       await new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
         child.kill(signal);
@@ -100,7 +100,7 @@ export async function startCluster(opts: { nodes?: number; env?: Record<string, 
     },
     async stop() {
       await nginx.stop();
-      await Promise.all(nodes.map((node) => (node.process.exitCode === null ? new Promise<void>((r) => {
+      await Promise.all(nodes.map((node) => (!hasExited(node.process) ? new Promise<void>((r) => {
         node.process.once("exit", () => r());
         node.process.kill("SIGKILL");
       }) : Promise.resolve())));

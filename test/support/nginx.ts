@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
 
 const shipped = join(dirname(fileURLToPath(import.meta.url)), "../../deploy/nginx.conf");
 
@@ -34,7 +34,7 @@ export async function startNginx(upstreamPorts: number[]): Promise<TestNginx> {
   const child: ChildProcess = spawn(bin, ["-p", dir, "-c", confPath, "-g", "daemon off;"], { stdio: ["ignore", "inherit", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}`);
+    if (hasExited(child)) throw new Error(`nginx exited with ${child.exitCode}`);
     try {
       await fetch(`${url}/healthz`);
       break;
@@ -46,7 +46,7 @@ export async function startNginx(upstreamPorts: number[]): Promise<TestNginx> {
     url,
     port,
     async stop() {
-      if (child.exitCode === null) {
+      if (!hasExited(child)) {
         await new Promise<void>((resolve) => {
           child.once("exit", () => resolve());
           child.kill("SIGQUIT");

@@ -1,6 +1,6 @@
 // Starts a private redis-server on a free loopback port for a test file (no persistence).
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
 
 export interface TestRedis {
   url: string;
@@ -28,7 +28,7 @@ async function launch(port: number): Promise<ChildProcess> {
 }
 
 function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGKILL");

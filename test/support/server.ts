@@ -8,6 +8,7 @@ import { parseConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/infra/logger.ts";
 import { connectMongo } from "../../src/infra/mongo.ts";
 import { createRedis } from "../../src/infra/redis.ts";
+import { installProcessGuards } from "../../src/infra/process-guards.ts";
 
 export interface TestServer {
   url: string;
@@ -35,6 +36,7 @@ export async function startTestServer(opts: { dbUri: string; redisUrl?: string; 
   const env = testEnv({ MONGODB_URI: opts.dbUri, ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}), ...opts.env });
   const config = parseConfig(env);
   const log = createLogger(config.log.level);
+  installProcessGuards(log); // as main.ts does: a Redis outage must not crash the process
   const db = await connectMongo(opts.dbUri);
   const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
   const app = await createApp({ config, log, db, redis, secrets: TEST_SECRETS });

@@ -65,7 +65,7 @@ function waitReady(child: ChildProcess, kind: string, port: number, timeoutMs: n
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((done) => {
     const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
     child.once("exit", () => {
@@ -74,6 +74,11 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill("SIGTERM");
   });
+}
+
+/** A child killed by a signal has signalCode set and exitCode null: check both. */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 export function freePort(): Promise<number> {

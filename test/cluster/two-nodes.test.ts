@@ -1,0 +1,84 @@
+// Two server processes' worth of app (in-process here) sharing Redis and the database:
+// a couple, a DM pair and a group split across the nodes talk in real time, for both
+// Redis adapters. Presence is correct across nodes and devices.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { collect, connectAs, nextEvent, request, sleep } from "../support/clients.ts";
+import { startDatabase, type TestDatabase } from "../support/database.ts";
+import { buildCouple, buildGroup, buildUser, dmIdOf } from "../support/factories.ts";
+import { api } from "../support/http.ts";
+import { startRedis, type TestRedis } from "../support/redis-server.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+
+for (const adapter of ["streams", "pubsub"] as const) {
+  describe(`two nodes, ${adapter} adapter`, () => {
+    let db: TestDatabase;
+    let redis: TestRedis;
+    let n1: TestServer;
+    let n2: TestServer;
+    before(async () => {
+      [db, redis] = await Promise.all([startDatabase(), startRedis()]);
+      n1 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
+      n2 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
+    });
+    after(async () => {
+      await n1?.close();
+      await n2?.close();
+      await Promise.all([db?.stop(), redis?.stop()]);
+    });
+
+    it("a couple on different nodes chats, with presence across nodes and devices", async () => {
+      const { a, b, chatId } = await buildCouple(api(n1.url));
+      const sb = await connectAs(n2.url, "couples", b.token);
+      const online = nextEvent(sb, "user_presence_update", (p) => p.user_id === a.id && p.status === "online");
+      const sa1 = await connectAs(n1.url, "couples", a.token);
+      await online;
+      const sa2 = await connectAs(n2.url, "couples", a.token, ["polling"]); // a second device
+      const offline = collect(sb, "user_presence_update");
+
+      const got = nextEvent(sb, "new_message");
+      const ack = await request(sa1, "send_message", { chat_id: chatId, client_message_id: "x1", text: "across nodes" });
+      assert.equal(ack.ok, true);
+      assert.equal((await got).message.text, "across nodes");
+      const reply = nextEvent(sa2, "new_message", (p) => p.message.sender.id === b.id);
+      await request(sb, "send_message", { chat_id: chatId, client_message_id: "y1", text: "back" });
+      assert.equal((await reply).message.text, "back", "the other device on the other node gets it too");
+
+      sa1.close();
+      await sleep(300);
+      assert.equal(offline.filter((p) => p.status === "offline").length, 0, "still online on the second device");
+      const wentOffline = nextEvent(sb, "user_presence_update", (p) => p.status === "offline");
+      sa2.close();
+      const p = await wentOffline;
+      assert.equal(p.user_id, a.id);
+      assert.ok(p.last_seen);
+      sb.close();
+    });
+
+    it("a DM and a group span both nodes; an outsider hears nothing", async () => {
+      const rest = api(n2.url);
+      const [a, b, c, outsider] = [await buildUser(rest), await buildUser(rest), await buildUser(rest), await buildUser(rest)];
+      const groupId = await buildGroup(rest, a, [b, c]);
+      const ga = await connectAs(n1.url, "groups", a.token);
+      const gb = await connectAs(n2.url, "groups", b.token, ["polling"]);
+      const gc = await connectAs(n1.url, "groups", c.token);
+      const go = await connectAs(n2.url, "groups", outsider.token);
+      const heardByOutsider = collect(go, "new_message");
+      const toB = nextEvent(gb, "new_message");
+      const toC = nextEvent(gc, "new_message");
+      await request(ga, "send_message", { chat_id: groupId, client_message_id: "g1", text: "hello group" });
+      assert.equal((await toB).message.seq, 1);
+      assert.equal((await toC).message.seq, 1);
+
+      const dmId = dmIdOf(a, b);
+      const da = await connectAs(n1.url, "dm", a.token);
+      const db2 = await connectAs(n2.url, "dm", b.token);
+      const dmGot = nextEvent(db2, "new_message");
+      await request(da, "send_message", { chat_id: dmId, client_message_id: "d1", text: "psst" });
+      assert.equal((await dmGot).message.conversation_id, dmId);
+      await sleep(200);
+      assert.equal(heardByOutsider.length, 0);
+      for (const s of [ga, gb, gc, go, da, db2]) s.close();
+    });
+  });
+}
