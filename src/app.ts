@@ -72,7 +72,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   app.disable("x-powered-by");
   app.set("trust proxy", config.http.trustProxy);
-  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" } }));
+  app.use(
+    pinoHttp({
+      logger: log,
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" || req.url?.startsWith("/socket.io/") === true },
+      // One line per request with what an operator needs; headers would leak tokens and noise.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/token=[^&]+/, "token=[redacted]") }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  );
   app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json" } }));
   app.use(helmet({ contentSecurityPolicy: { directives: { "connect-src": ["'self'", "ws:", "wss:"] } } }));
   app.use((req, res, next) => {
