@@ -13,22 +13,25 @@ export async function onConnect(ns: NamespaceName, socket: ChatSocket, services:
   socket.onAny((event: string) => ctx.metrics.eventsIn.inc({ namespace: ns, event }));
   socket.on("disconnect", () => {
     ctx.metrics.socketsConnected.dec({ namespace: ns });
-    void services.presence.disconnected(userId, socket.id).catch((err) => ctx.log.warn({ err }, "presence update failed"));
+    // Tracked as in flight so a graceful shutdown waits for it before closing Redis.
+    void services.inflight.run(() => services.presence.disconnected(userId, socket.id)).catch((err) => ctx.log.warn({ err }, "presence update failed"));
   });
 
   socket.on("HEARTBEAT", (_payload, ack) => {
     if (typeof ack === "function") ack({ ok: true, ts: new Date().toISOString() });
   });
 
-  // A recovered socket already has its rooms back; a fresh one joins them now.
-  if (!socket.recovered) {
-    const rooms = [userRoom(userId)];
-    if (ns === "groups") {
-      const groups = await services.models.Group.find({ "members.user_id": userId }, { _id: 1 }).lean();
-      rooms.push(...groups.map((g) => conversationRoom(g._id)));
-    }
-    await socket.join(rooms);
+  // Rooms come from current memberships on every connect. A recovered socket gets its old
+  // rooms back, which may be stale: a group joined or left while it was away.
+  const rooms = [userRoom(userId)];
+  if (ns === "groups") {
+    const groups = await services.models.Group.find({ "members.user_id": userId }, { _id: 1 }).lean();
+    rooms.push(...groups.map((g) => conversationRoom(g._id)));
   }
+  for (const room of socket.rooms) {
+    if (room.startsWith("conv:") && !rooms.includes(room)) await socket.leave(room);
+  }
+  await socket.join(rooms);
 
   await services.presence.connected(userId, socket.id);
   // It may have gone while we were awaiting; its disconnect handler ran before the add.

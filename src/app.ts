@@ -21,6 +21,7 @@ import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRouter, type ReadinessProbe } from "./http/health.router.ts";
 import { createServices } from "./services.ts";
 import { mountApiRouters } from "./http/api.ts";
+import { mountWebClient } from "./http/web-client.ts";
 import type { JwtSecrets } from "./auth/secrets.ts";
 import type { PasswordHasher } from "./auth/password-hasher.ts";
 
@@ -84,7 +85,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }),
   );
   app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json" } }));
-  app.use(helmet({ contentSecurityPolicy: { directives: { "connect-src": ["'self'", "ws:", "wss:"] } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          "connect-src": ["'self'", "ws:", "wss:"],
+          // Media may live on Cloudinary in cluster mode.
+          "img-src": ["'self'", "data:", "https://res.cloudinary.com"],
+          "media-src": ["'self'", "https://res.cloudinary.com"],
+          // TLS is the proxy's business; forcing https breaks plain-http LAN and dev setups.
+          "upgrade-insecure-requests": null,
+        },
+      },
+    }),
+  );
   app.use((req, res, next) => {
     if (config.http.corsOrigin === "*") res.setHeader("Access-Control-Allow-Origin", "*");
     else if (req.headers.origin && config.http.corsOrigin.includes(req.headers.origin)) res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
@@ -108,7 +122,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     res.json(openapi);
   });
   services.mountStatic?.(app);
-  (await import("./http/web-client.ts")).mountWebClient(app);
+  mountWebClient(app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 
@@ -140,6 +154,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       // io.close() ends sockets with the "server shutting down" reason, which is recoverable:
       // their sessions are persisted, so clients recover on another node.
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Disconnect handlers (presence) ran just now; let them finish before Redis goes.
+      await services.drain(config.delivery.shutdownTimeoutMs);
       await adapter.close();
       http.closeAllConnections();
     },

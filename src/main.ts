@@ -53,7 +53,7 @@ async function main() {
     force.unref();
     try {
       await app.close();
-      redis?.disconnect();
+      await redis?.quit().catch(() => redis.disconnect());
       await db.close();
       await embedded?.stop();
     } finally {

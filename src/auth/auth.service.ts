@@ -2,6 +2,7 @@
 // each refresh marks the presented token used (atomically) and issues the next one in
 // the same family; presenting a used token again is treated as theft and revokes the
 // whole family, so both the thief and the victim must log in again.
+import { isDuplicateKeyError } from "../infra/mongo.ts";
 import { randomUUID } from "node:crypto";
 import { AppError } from "../shared/errors.ts";
 import type { UserModel } from "../users/user.model.ts";
@@ -81,7 +82,7 @@ export function createAuthService(d: AuthDeps) {
       try {
         await d.RefreshClaim.create({ _id: claims.jti, expires_at: known.expires_at });
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicateKeyError(err)) throw err;
         await revokeSession(claims.sid, "refresh_token_reuse");
         throw new AppError("token_revoked", "This refresh token was already used; the session has been revoked");
       }

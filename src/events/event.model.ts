@@ -11,6 +11,8 @@ export interface EventDoc {
   conversation_key: string | null;
   user_ids: string[];
   payload: Record<string, unknown>;
+  /** Which batch wrote it: tells a writer which of its positions it actually got. */
+  writer: string;
   created_at: Date;
 }
 
@@ -31,6 +33,7 @@ const eventSchema = new Schema<EventDoc>(
     conversation_key: { type: String, default: null },
     user_ids: { type: [String], default: [] },
     payload: { type: Schema.Types.Mixed, required: true },
+    writer: { type: String, default: "" },
     created_at: { type: Date, required: true },
   },
   { versionKey: false, minimize: false },

@@ -9,8 +9,9 @@ export const UpsertGroupBody = z
   .strictObject({
     group_id: GroupId.optional(),
     name: z.string().trim().min(1).max(100),
-    description: z.string().trim().max(1000).default(""),
-    is_public: z.boolean().default(true),
+    // No defaults here: on an existing group_id only what the caller sent may change.
+    description: z.string().trim().max(1000).optional(),
+    is_public: z.boolean().optional(),
     avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
     member_ids: z.array(ObjectIdString).max(500).default([]),
   })

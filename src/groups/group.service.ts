@@ -9,6 +9,7 @@ import type { MessageModel } from "../messaging/message.model.ts";
 import type { LatestWindow } from "../messaging/latest-window.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
 import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
+import { isDuplicateKeyError } from "../infra/mongo.ts";
 import type { UserModel } from "../users/user.model.ts";
 import type { GroupDoc, GroupModel, GroupRole } from "./group.model.ts";
 import { groupKey, isManager, roleOf } from "./group.policy.ts";
@@ -94,25 +95,27 @@ export function createGroupService(d: GroupDeps) {
       const memberIds = [...new Set(body.member_ids.filter((id) => id !== userId))];
       if (memberIds.length) await assertUsersExist(memberIds);
       const now = new Date();
+      let g: GroupDoc;
       try {
-        const created = await d.Group.create({
-          _id: groupId,
-          name: body.name,
-          description: body.description,
-          is_public: body.is_public,
-          owner_id: userId,
-          avatar_url: body.avatar_url ?? null,
-          members: [{ user_id: userId, role: "owner", joined_at: now }, ...memberIds.map((id) => ({ user_id: id, role: "member" as const, joined_at: now }))],
-        });
-        const g = created.toObject();
-        await syncConversation(g);
-        d.notifier.joinConversation(target(g), target(g).memberIds);
-        await announce(g);
-        return { group: toGroupSummary(g), created: true };
+        g = (
+          await d.Group.create({
+            _id: groupId,
+            name: body.name,
+            description: body.description ?? "",
+            is_public: body.is_public ?? true,
+            owner_id: userId,
+            avatar_url: body.avatar_url ?? null,
+            members: [{ user_id: userId, role: "owner", joined_at: now }, ...memberIds.map((id) => ({ user_id: id, role: "member" as const, joined_at: now }))],
+          })
+        ).toObject();
       } catch (err) {
-        if ((err as { code?: number }).code === 11000) throw new AppError("conflict", "group_id: already exists");
+        if (isDuplicateKeyError(err)) throw new AppError("conflict", "group_id: already exists");
         throw err;
       }
+      await syncConversation(g);
+      d.notifier.joinConversation(target(g), target(g).memberIds);
+      await announce(g);
+      return { group: toGroupSummary(g), created: true };
     },
 
     async update(userId: string, groupId: string, patch: UpdateGroupBody) {
@@ -126,8 +129,9 @@ export function createGroupService(d: GroupDeps) {
     async remove(userId: string, groupId: string) {
       const g = await load(groupId, userId);
       if (g.owner_id !== userId) throw forbidden("Only the owner can delete the group");
-      // Tell members first (while they are still in the room), then delete everything.
-      await d.notifier.toConversation(target(g), "group_deleted", { group_id: g._id });
+      // Addressed to the members themselves: the conversation is about to disappear, and an
+      // offline member must still find this event in sync.
+      await d.notifier.toUsers("groups", target(g).memberIds, "group_deleted", { group_id: g._id });
       d.notifier.leaveConversation(target(g), target(g).memberIds);
       await d.Message.deleteMany({ conversation_key: groupKey(g._id) });
       await d.Conversation.deleteOne({ _id: groupKey(g._id) });
@@ -154,7 +158,7 @@ export function createGroupService(d: GroupDeps) {
       if (g.owner_id !== userId) throw forbidden("Only the owner can change roles");
       if (!roleOf(g, memberId)) throw notFound("Member");
       if (memberId === g.owner_id) throw badRequest("The owner's role cannot change");
-      const updated = (await d.Group.findOneAndUpdate({ _id: groupId, "members.user_id": memberId }, { $set: { "members.$.role": role } }, { returnDocument: "after" }).lean())!;
+      const updated = await changeMembers(groupId, (members) => members.map((m) => (m.user_id === memberId ? { ...m, role } : m)));
       await announce(updated);
       return toGroupSummary(updated);
     },
@@ -166,20 +170,39 @@ export function createGroupService(d: GroupDeps) {
       if (memberId === g.owner_id) throw badRequest("The owner cannot leave or be removed; delete the group instead");
       if (roleOf(g, memberId) === "admin" && userId !== memberId && g.owner_id !== userId) throw forbidden("Only the owner can remove an admin");
       if (!roleOf(g, memberId)) throw notFound("Member");
-      const updated = (await d.Group.findByIdAndUpdate(groupId, { $pull: { members: { user_id: memberId } } }, { returnDocument: "after" }).lean())!;
+      const updated = await changeMembers(groupId, (members) => members.filter((m) => m.user_id !== memberId));
       await syncConversation(updated);
-      await d.notifier.toConversation(target(g), "group_member_removed", { group_id: groupId, user_id: memberId });
+      // Addressed to the people (including the one removed), not the conversation: the removed
+      // member is no longer in it, and must still learn it through sync.
+      await d.notifier.toUsers("groups", target(g).memberIds, "group_member_removed", { group_id: groupId, user_id: memberId });
       d.notifier.leaveConversation(target(g), [memberId]);
       return toGroupSummary(updated);
     },
   };
 
+  /**
+   * Rewrites the member list with a compare-and-set on updated_at, retried on conflict.
+   * Positional and $pull updates are avoided: FerretDB v1 rejects `members.$` and ignores
+   * a $pull by sub-document, and a whole-array $set behaves the same everywhere.
+   */
+  async function changeMembers(groupId: string, change: (members: GroupDoc["members"]) => GroupDoc["members"]): Promise<GroupDoc> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await d.Group.findById(groupId).lean();
+      if (!current) throw notFound("Group");
+      const updated = await d.Group.findOneAndUpdate(
+        { _id: groupId, updated_at: current.updated_at },
+        { $set: { members: change(current.members) } },
+        { returnDocument: "after" },
+      ).lean();
+      if (updated) return updated;
+    }
+    throw new AppError("conflict", "The group changed too often meanwhile; retry");
+  }
+
   async function addMember(g: GroupDoc, memberId: string, role: GroupRole) {
-    const updated = (await d.Group.findOneAndUpdate(
-      { _id: g._id, "members.user_id": { $ne: memberId } },
-      { $push: { members: { user_id: memberId, role, joined_at: new Date() } } },
-      { returnDocument: "after" },
-    ).lean()) ?? (await d.Group.findById(g._id).lean())!;
+    const updated = await changeMembers(g._id, (members) =>
+      members.some((m) => m.user_id === memberId) ? members : [...members, { user_id: memberId, role, joined_at: new Date() }],
+    );
     await syncConversation(updated);
     d.notifier.joinConversation(target(updated), [memberId]);
     await announce(updated);

@@ -20,6 +20,7 @@ const SyncPage = z
     events: z.array(z.object({ event_seq: z.number(), type: z.string(), namespace: z.string(), data: z.record(z.string(), z.unknown()), created_at: z.string() })),
     next: z.number(),
     has_more: z.boolean(),
+    retry_after_ms: z.number().optional(),
   })
   .openapi("SyncPage");
 

@@ -74,10 +74,12 @@ export function defineRoute<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodT
       req,
       res,
     };
+    // The route's status is the default; a handler may set another (a retried create is 200).
+    res.status(status);
     const result = await handler(ctx as RouteContext<z.output<B>, z.output<Q>, z.output<P>>);
     if (res.headersSent) return;
-    if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
-    else res.status(status).json(result);
+    if (result === undefined) res.status(res.statusCode === 200 ? 204 : res.statusCode).end();
+    else res.json(result);
   });
   registerDoc(kit, spec, status);
 }

@@ -20,6 +20,16 @@ export async function connectMongo(uri: string, dbName = "chat"): Promise<Connec
   return conn;
 }
 
+/**
+ * A unique-index violation. MongoDB reports code 11000; FerretDB v1 reports 11000 for _id
+ * but a generic error ("UNIQUE constraint failed") for other unique indexes.
+ */
+export function isDuplicateKeyError(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { code?: number; message?: string };
+  return e.code === 11000 || /E11000|UNIQUE constraint failed|duplicate key/i.test(e.message ?? "");
+}
+
 export async function pingMongo(conn: Connection): Promise<boolean> {
   try {
     await conn.db!.admin().command({ ping: 1 });

@@ -11,6 +11,6 @@ export function installProcessGuards(log: Logger) {
   if (installed) return;
   installed = true;
   process.on("unhandledRejection", (reason) => {
-    log.warn({ err: reason instanceof Error ? { message: reason.message, name: reason.name } : reason }, "unhandled rejection (kept running)");
+    log.warn({ err: reason instanceof Error ? { message: reason.message, name: reason.name, stack: reason.stack } : reason }, "unhandled rejection (kept running)");
   });
 }

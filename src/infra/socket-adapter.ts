@@ -29,8 +29,7 @@ export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger
       adapter: createShardedAdapter(pub, sub),
       supportsRecovery: false,
       close: async () => {
-        pub.disconnect();
-        sub.disconnect();
+        await Promise.all([quit(pub), quit(sub)]);
       },
     };
   }
@@ -49,8 +48,18 @@ export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger
       return adapter;
     } as unknown as ServerOptions["adapter"],
     supportsRecovery: true,
-    close: async () => {
-      client.disconnect();
-    },
+    // QUIT is queued behind the session writes io.close() just issued, so they complete.
+    close: () => quit(client),
   };
+}
+
+async function quit(client: Redis) {
+  // The adapters fire their last commands (unsubscribe, session writes) without awaiting
+  // them; give those a moment to be sent before QUIT closes the connection.
+  await new Promise((r) => setTimeout(r, 50));
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
 }

@@ -1,87 +1,93 @@
-// Gap-free, duplicate-free message numbering without transactions (FerretDB v1 has none).
+// Gap-free, duplicate-free message numbering, correct without transactions and even on a
+// server whose $inc is not atomic (FerretDB v1 applies findAndModify as read-then-write).
 //
-// 1. Insert the message with a negative placeholder seq. The unique (sender_id,
-//    client_message_id) index makes this the idempotency claim: a retry hits the duplicate
-//    key and gets the original. Readers only see seq > 0.
-// 2. Take the next seq from the conversation's atomic counter ($inc) and stamp it on the
-//    message. (conversation_key, seq) is unique, so no two messages ever share a seq.
-//
-// A retry that finds the original still unstamped waits briefly for the first request,
-// and completes it itself if that request died. A request that died between taking a seq
-// and stamping it leaves a hole; the completing retry fills recent holes with tombstones,
-// so readers still see 1..N. A live request whose seq was taken by such a tombstone gets
-// a duplicate-key error on stamping and simply takes the next seq.
-import { randomInt } from "node:crypto";
+// Per conversation, sends on one node run one at a time (a keyed mutex): the counter is
+// never raced locally, and live events leave a node in seq order. For each send:
+//   1. take the next seq from the conversation's counter ($inc);
+//   2. insert the message with that seq. Two unique indexes decide what happened:
+//      - (sender_id, client_message_id) taken: a retry of a send already stored (maybe by
+//        another node). Our seq becomes a tombstone, the original is returned.
+//      - (conversation_key, seq) taken: another node got the same seq (a lost $inc):
+//        take the next one.
+// Sends of the same key in flight on this node share one promise, and recently stored keys
+// are remembered, so a retry on the same node (sticky sessions make that the usual case)
+// is answered without touching the sequence. A retry on another node costs a tombstone. A process that dies between 1 and 2 leaves a hole, which the
+// history read fills with a tombstone once it is old enough (repairHoles).
+import { Types } from "mongoose";
+import { isDuplicateKeyError } from "../infra/mongo.ts";
+import { AppError } from "../shared/errors.ts";
+import { KeyedMutex } from "../shared/keyed-mutex.ts";
 import type { ConversationModel } from "./conversation.model.ts";
 import type { MessageDoc, MessageModel } from "./message.model.ts";
-import { AppError } from "../shared/errors.ts";
 
-type NewMessage = Omit<MessageDoc, "_id" | "seq" | "edited" | "last_edited_at" | "edits" | "deleted" | "deleted_at" | "reactions">;
+export type NewMessage = Omit<MessageDoc, "_id" | "seq" | "edited" | "last_edited_at" | "edits" | "deleted" | "deleted_at" | "reactions">;
 
-const PENDING_WAIT_MS = 2000;
-const HOLE_SCAN = 200;
+const HOLE_GRACE_MS = 2000;
+const MAX_ATTEMPTS = 50;
+const RECENT_MAX = 20_000;
+const RECENT_TTL_MS = 10 * 60_000;
 
-export const isDuplicateKey = (err: unknown) => typeof err === "object" && err !== null && (err as { code?: number }).code === 11000;
-const placeholder = () => -(Date.now() * 1000 + randomInt(1000));
+export function createSequencer(d: { Message: MessageModel; Conversation: ConversationModel }) {
+  const perConversation = new KeyedMutex();
+  const inFlight = new Map<string, Promise<{ doc: MessageDoc; created: boolean }>>();
+  const recent = new Map<string, { id: Types.ObjectId; at: number }>();
 
-export async function insertPending(Message: MessageModel, base: NewMessage): Promise<{ doc: MessageDoc; existing: MessageDoc | null }> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const created = await Message.create({ ...base, seq: placeholder() });
-      return { doc: created.toObject(), existing: null };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const existing = await Message.findOne({ sender_id: base.sender_id, client_message_id: base.client_message_id }).lean();
-      if (existing) return { doc: existing, existing };
-      if (attempt > 3) throw err; // a placeholder collision, retried with a fresh one
-    }
+  function remember(key: string, doc: MessageDoc) {
+    recent.delete(key);
+    recent.set(key, { id: doc._id, at: Date.now() });
+    if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value!);
   }
-}
 
-export const isStamped = (m: MessageDoc) => m.seq !== null && m.seq > 0;
-
-/** `inserted` is true for the request whose insert created the message. */
-export async function ensureSeq(Message: MessageModel, Conversation: ConversationModel, doc: MessageDoc, inserted: boolean): Promise<{ doc: MessageDoc; assignedHere: boolean }> {
-  if (isStamped(doc)) return { doc, assignedHere: false };
-  if (!inserted) {
-    // A retry of a send that may still be in flight: give the first request time to finish.
-    const deadline = doc.created_at.getTime() + PENDING_WAIT_MS;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      const current = await Message.findById(doc._id).lean();
-      if (current && isStamped(current)) return { doc: current, assignedHere: false };
-    }
-  }
-  const result = await stamp(Message, Conversation, doc);
-  // The first request is presumed dead; it may have taken a seq it never stamped.
-  if (!inserted && result.assignedHere) await fillHoles(Message, doc.conversation_key, result.doc.seq!);
-  return result;
-}
-
-async function stamp(Message: MessageModel, Conversation: ConversationModel, doc: MessageDoc): Promise<{ doc: MessageDoc; assignedHere: boolean }> {
-  for (;;) {
-    const conv = await Conversation.findOneAndUpdate(
-      { _id: doc.conversation_key },
-      { $inc: { last_seq: 1 }, $set: { last_message_at: new Date() } },
-      { returnDocument: "after" },
-    ).lean();
+  async function nextSeq(key: string): Promise<number> {
+    const conv = await d.Conversation.findOneAndUpdate({ _id: key }, { $inc: { last_seq: 1 }, $set: { last_message_at: new Date() } }, { returnDocument: "after" }).lean();
     if (!conv) throw new AppError("not_found", "Conversation not found");
-    const seq = conv.last_seq;
-    try {
-      const stamped = await Message.findOneAndUpdate({ _id: doc._id, seq: { $lt: 0 } }, { $set: { seq } }, { returnDocument: "after" }).lean();
-      if (stamped) return { doc: stamped, assignedHere: true };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      continue; // a hole-filling tombstone took this seq: take the next one
-    }
-    // Someone else stamped it first: keep our seq as a tombstone rather than leave a hole.
-    await tombstone(Message, doc.conversation_key, seq);
-    const winner = await Message.findById(doc._id).lean();
-    return { doc: winner!, assignedHere: false };
+    return conv.last_seq;
   }
+
+  async function store(base: NewMessage): Promise<{ doc: MessageDoc; created: boolean }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const seq = await nextSeq(base.conversation_key);
+      try {
+        const created = await d.Message.create({ ...base, _id: new Types.ObjectId(), seq });
+        return { doc: created.toObject(), created: true };
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const original = await d.Message.findOne({ sender_id: base.sender_id, client_message_id: base.client_message_id }).lean();
+        if (original) {
+          await tombstone(d.Message, base.conversation_key, seq);
+          return { doc: original, created: false };
+        }
+        // The seq was taken: the counter lost an increment somewhere. Take the next one.
+      }
+    }
+    throw new AppError("service_unavailable", "Could not allocate a message sequence number; retry");
+  }
+
+  return {
+    /** Stores a message (or finds the one already stored for its client_message_id). */
+    send(base: NewMessage): Promise<{ doc: MessageDoc; created: boolean }> {
+      const idKey = `${base.sender_id}\u0000${base.client_message_id}`;
+      const pending = inFlight.get(idKey);
+      if (pending) return pending.then((r) => ({ doc: r.doc, created: false }));
+      const p = (async () => {
+        const seen = recent.get(idKey);
+        if (seen && Date.now() - seen.at < RECENT_TTL_MS) {
+          const doc = await d.Message.findById(seen.id).lean();
+          if (doc) return { doc, created: false };
+        }
+        const result = await perConversation.run(base.conversation_key, () => store(base));
+        remember(idKey, result.doc);
+        return result;
+      })().finally(() => inFlight.delete(idKey));
+      inFlight.set(idKey, p);
+      return p;
+    },
+  };
 }
 
-async function tombstone(Message: MessageModel, conversationKey: string, seq: number) {
+export type Sequencer = ReturnType<typeof createSequencer>;
+
+export async function tombstone(Message: MessageModel, conversationKey: string, seq: number) {
   try {
     await Message.create({
       conversation_key: conversationKey,
@@ -96,13 +102,27 @@ async function tombstone(Message: MessageModel, conversationKey: string, seq: nu
       created_at: new Date(),
     });
   } catch (err) {
-    if (!isDuplicateKey(err)) throw err; // already filled
+    if (!isDuplicateKeyError(err)) throw err; // filled already
   }
 }
 
-async function fillHoles(Message: MessageModel, conversationKey: string, upTo: number) {
-  const from = Math.max(1, upTo - HOLE_SCAN);
-  const present = await Message.find({ conversation_key: conversationKey, seq: { $gte: from, $lte: upTo } }, { seq: 1 }).lean();
-  const have = new Set(present.map((m) => m.seq));
-  for (let s = from; s <= upTo; s++) if (!have.has(s)) await tombstone(Message, conversationKey, s);
+/**
+ * Fills holes in an ascending page of messages with tombstones when the message after the
+ * hole is older than the grace period (a hole younger than that may be a send in flight).
+ * Returns the page with the tombstones in place, cut before any hole still too young.
+ */
+export async function repairHoles(Message: MessageModel, conversationKey: string, afterSeq: number, page: MessageDoc[]): Promise<MessageDoc[]> {
+  const out: MessageDoc[] = [];
+  let expected = afterSeq + 1;
+  for (const m of page) {
+    if (m.seq! > expected) {
+      if (Date.now() - m.created_at.getTime() < HOLE_GRACE_MS) return out;
+      for (let s = expected; s < m.seq!; s++) await tombstone(Message, conversationKey, s);
+      const filled = await Message.find({ conversation_key: conversationKey, seq: { $gte: expected, $lt: m.seq! } }).sort({ seq: 1 }).lean();
+      out.push(...filled);
+    }
+    out.push(m);
+    expected = m.seq! + 1;
+  }
+  return out;
 }

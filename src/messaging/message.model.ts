@@ -1,6 +1,5 @@
-// A stored message. `seq` is stamped after the insert (see message-sequencer.ts): while a
-// send is in flight the document carries a negative placeholder, and readers only see seq > 0.
-// Incognito messages are never stored; their DTO has seq null.
+// A stored message (see message-sequencer.ts for how `seq` is assigned). Incognito
+// messages are never stored; their DTO has seq null.
 import { Schema, type Connection, type Model, type Types } from "mongoose";
 import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../handlers/events.ts";
 

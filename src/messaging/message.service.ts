@@ -11,7 +11,7 @@ import type { LatestWindow } from "./latest-window.ts";
 import type { MessageDoc, MessageModel } from "./message.model.ts";
 import { reactionSummary, toMessage, toReactions } from "./message.dto.ts";
 import type { SendMessageBody } from "./message.schemas.ts";
-import { ensureSeq, insertPending } from "./message-sequencer.ts";
+import { createSequencer, repairHoles } from "./message-sequencer.ts";
 
 export interface MessageDeps {
   Message: MessageModel;
@@ -32,6 +32,7 @@ export interface Actor {
 }
 
 export function createMessageService(d: MessageDeps) {
+  const sequencer = createSequencer({ Message: d.Message, Conversation: d.Conversation });
   async function findInConversation(ref: ConversationRef, messageId: string): Promise<MessageDoc> {
     const m = await d.Message.findOne({ _id: new Types.ObjectId(messageId), conversation_key: ref.key, seq: { $gt: 0 } }).lean();
     if (!m) throw notFound("Message");
@@ -76,17 +77,16 @@ export function createMessageService(d: MessageDeps) {
         return { message, duplicate: false };
       }
 
-      const pending = await insertPending(d.Message, base);
-      if (pending.existing && pending.existing.conversation_key !== ref.key) {
+      const { doc: stored, created } = await sequencer.send(base);
+      if (stored.conversation_key !== ref.key) {
         throw new AppError("conflict", "client_message_id: already used for a message in another conversation");
       }
-      const { doc: stored, assignedHere } = await ensureSeq(d.Message, d.Conversation, pending.doc, !pending.existing);
       const message = toMessage(stored);
-      if (assignedHere) {
+      if (created) {
         await d.window.append(ref.key, message);
         await publish(ref, "new_message", message);
       }
-      const duplicate = Boolean(pending.existing);
+      const duplicate = !created;
       d.emitToUser(ref.ns, actor.id, "message_ack", ackOf(message, duplicate));
       return { message, duplicate };
     },
@@ -165,7 +165,8 @@ export function createMessageService(d: MessageDeps) {
       const limit = Math.min(q.limit, d.maxPage);
       if (q.after_seq !== undefined) {
         const docs = await d.Message.find({ conversation_key: ref.key, seq: { $gt: q.after_seq } }).sort({ seq: 1 }).limit(limit).lean();
-        return docs.map(toMessage);
+        // Reading forward is how clients fill gaps, so this is where a dead sender's hole heals.
+        return (await repairHoles(d.Message, ref.key, q.after_seq, docs)).slice(0, limit).map(toMessage);
       }
       const filter: Record<string, unknown> = { conversation_key: ref.key, seq: { $gt: 0 } };
       if (q.before_seq !== undefined) filter.seq = { $gt: 0, $lt: q.before_seq };

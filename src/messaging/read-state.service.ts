@@ -10,8 +10,9 @@ export function createReadStateService(d: { ReadState: ReadStateModel; Conversat
 
   return {
     async markRead(ref: ConversationRef, userId: string, seq: number) {
-      const conv = await d.Conversation.findById(ref.key, { last_seq: 1 }).lean();
-      const last = conv?.last_seq ?? 0;
+      // The newest message, not the counter: on FerretDB v1 a lost $inc can leave it behind.
+      const newest = await d.Message.findOne({ conversation_key: ref.key, seq: { $gt: 0 } }, { seq: 1 }).sort({ seq: -1 }).lean();
+      const last = newest?.seq ?? 0;
       if (seq > last) throw new AppError("validation_error", `seq: is beyond the newest message (${last})`);
       const at = new Date();
       // $max: a late or duplicate receipt never moves the position backwards.

@@ -57,13 +57,16 @@ export function redisPresence(redis: Redis, ttlMs = 90_000): PresenceStore {
     return Number(res?.[1]?.[1] ?? 0);
   }
   return {
+    // Cleanup, change and count in one MULTI: concurrent connects of one user (a browser
+    // opening three namespaces at once) see 1, 2, 3, so exactly one announces "online".
     async add(userId, socketId) {
-      await redis.multi().zadd(key(userId), Date.now() + ttlMs, socketId).pexpire(key(userId), ttlMs * 2).exec();
-      return live(userId);
+      const now = Date.now();
+      const res = await redis.multi().zremrangebyscore(key(userId), "-inf", now).zadd(key(userId), now + ttlMs, socketId).zcard(key(userId)).pexpire(key(userId), ttlMs * 2).exec();
+      return Number(res?.[2]?.[1] ?? 0);
     },
     async remove(userId, socketId) {
-      await redis.zrem(key(userId), socketId);
-      return live(userId);
+      const res = await redis.multi().zremrangebyscore(key(userId), "-inf", Date.now()).zrem(key(userId), socketId).zcard(key(userId)).exec();
+      return Number(res?.[2]?.[1] ?? 0);
     },
     count: live,
     async lastSeen(userId) {

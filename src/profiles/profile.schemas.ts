@@ -7,7 +7,8 @@ export const SOCIAL_PLATFORMS = ["instagram", "facebook", "twitter", "x", "tikto
 
 function adultBirthdate(value: string, ctx: z.RefinementCtx) {
   const d = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(d.getTime())) return ctx.addIssue({ code: "custom", message: "must be a real date (YYYY-MM-DD)" });
+  // Date rolls 1990-02-30 over to March 2; a real date survives the round trip.
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) return ctx.addIssue({ code: "custom", message: "must be a real date (YYYY-MM-DD)" });
   const now = new Date();
   const age = now.getUTCFullYear() - d.getUTCFullYear() - (now < new Date(Date.UTC(now.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) ? 1 : 0);
   if (age < 18) ctx.addIssue({ code: "custom", message: "must be at least 18 years ago" });

@@ -1,4 +1,5 @@
 // Sticker packs: seeded once, listed by clients, and checked when a sticker message is sent.
+import { isDuplicateKeyError } from "../infra/mongo.ts";
 import { AppError } from "../shared/errors.ts";
 import { DEFAULT_PACKS, stickerUrl } from "./default-packs.ts";
 import type { StickerPackModel } from "./sticker.model.ts";
@@ -13,8 +14,8 @@ export function createStickerService(d: { StickerPack: StickerPackModel }) {
           { _id: pack.id },
           { $setOnInsert: { name: pack.name, stickers: pack.stickers.map((s) => ({ ...s, url: stickerUrl(pack.id, s.id) })), created_at: new Date() } },
           { upsert: true },
-        ).catch((err: { code?: number }) => {
-          if (err.code !== 11000) throw err;
+        ).catch((err: unknown) => {
+          if (!isDuplicateKeyError(err)) throw err;
         });
       }
     },

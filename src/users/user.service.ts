@@ -1,4 +1,5 @@
 // Users: creation with unique phone and username, the profile, and lookup.
+import { isDuplicateKeyError } from "../infra/mongo.ts";
 import { randomInt } from "node:crypto";
 import { AppError, notFound } from "../shared/errors.ts";
 import type { Notifier } from "../events/notifier.ts";
@@ -14,8 +15,8 @@ interface NewUser {
   email?: string | undefined;
 }
 
-function isDuplicateKey(err: unknown): err is { code: number; keyPattern?: Record<string, unknown> } {
-  return typeof err === "object" && err !== null && (err as { code?: number }).code === 11000;
+function isDuplicateKey(err: unknown): err is { keyPattern?: Record<string, unknown>; message?: string } {
+  return isDuplicateKeyError(err);
 }
 
 function usernameFrom(displayName: string): string {
@@ -50,7 +51,7 @@ export function createUserService(deps: { User: UserModel; notifier: Notifier })
           return created.toObject();
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
-          const field = Object.keys(err.keyPattern ?? {})[0] ?? "phone";
+          const field = Object.keys(err.keyPattern ?? {})[0] ?? (/username/.test(err.message ?? "") ? "username" : "phone");
           if (input.username || field !== "username" || attempt >= 5) {
             throw new AppError("validation_error", `${field}: is already registered`, { fields: [{ field, message: "is already registered" }] });
           }

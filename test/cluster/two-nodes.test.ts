@@ -22,6 +22,7 @@ for (const adapter of ["streams", "pubsub"] as const) {
       n2 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
     });
     after(async () => {
+      await sleep(300); // let the last client disconnects reach both nodes before they stop
       await n1?.close();
       await n2?.close();
       await Promise.all([db?.stop(), redis?.stop()]);

@@ -90,7 +90,7 @@ export async function send(socket: ChatClient, chatId: string, text: string, ext
 }
 
 /** Posts over REST and fails loudly unless it was stored. */
-export async function post(api: Api, c: Conversation, user: TestUser, text: string) {
+export async function post(api: Api, c: Pick<Conversation, "paths">, user: TestUser, text: string) {
   const res = await api.post(c.paths.post, { text }, user.token);
   if (res.status !== 201) throw new Error(`post failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Message;

@@ -97,7 +97,11 @@ async function drive(
   acked.set(fence.id, fence);
 
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && receivers.some((r) => [...acked.keys()].some((id) => !r.messages.has(id)))) await sleep(100);
+  const complete = (r: ResilientClient) => {
+    const seqs = [...r.messages.values()].filter((m) => m.conversation_id === groupId).map((m) => m.seq!);
+    return [...acked.keys()].every((id) => r.messages.has(id)) && new Set(seqs).size === Math.max(0, ...seqs);
+  };
+  while (Date.now() < deadline && !receivers.every(complete)) await sleep(100);
   await Promise.all(receivers.map((r) => r.settled()));
 
   for (const [i, r] of receivers.entries()) {

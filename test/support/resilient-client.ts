@@ -138,13 +138,20 @@ export class ResilientClient {
     return top;
   }
 
-  async #fillGap(conv: string) {
+  async #fillGap(conv: string, attempt = 0) {
     for (;;) {
       const from = this.#contiguous(conv);
       const res = await this.rest.get(`${this.historyPath(conv)}?after_seq=${from}&limit=200`, this.token);
       if (res.status !== 200) throw new Error(`history ${res.status}`);
       for (const m of res.body.messages as Message[]) this.#accept(m, "gap");
-      if ((res.body.messages as Message[]).length < 200) return;
+      if ((res.body.messages as Message[]).length < 200) break;
+    }
+    // History stops before a hole that may still fill (a send in flight, or one whose
+    // sender died: the server turns that into a tombstone after a short grace). Ask again.
+    const highest = Math.max(0, ...[...this.messages.values()].filter((m) => m.conversation_id === conv).map((m) => m.seq ?? 0));
+    if (this.#contiguous(conv) < highest && attempt < 20) {
+      await new Promise((r) => setTimeout(r, 500));
+      await this.#fillGap(conv, attempt + 1);
     }
   }
 

@@ -46,7 +46,7 @@ export async function startTestServer(opts: { dbUri: string; redisUrl?: string; 
     app,
     async close() {
       await app.close();
-      redis?.disconnect();
+      await redis?.quit().catch(() => redis.disconnect());
       await db.close();
     },
   };

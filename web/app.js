@@ -1,0 +1,180 @@
+// @ts-check
+// Entry point: wires the session, the REST client, the store, the Socket.IO connection and
+// the views. Data flows one way: server (REST or event) → store → notify → views render.
+// docs/WEB-CLIENT.md explains the pieces and the reconnect/catch-up algorithm.
+
+import { createApi } from "./api.js";
+import { createCatchUp } from "./catch-up.js";
+import { createDirectory } from "./directory.js";
+import { createEventHandler } from "./events.js";
+import { createMessaging } from "./messaging.js";
+import { createSession } from "./session.js";
+import { createRealtime, transportsFrom } from "./socket.js";
+import { createStore } from "./store.js";
+import { createAuthView } from "./views/auth-view.js";
+import { createConversationView } from "./views/conversation-view.js";
+import { byId } from "./views/dom.js";
+import { createSidebarView } from "./views/sidebar-view.js";
+import { createToasts } from "./views/toasts.js";
+
+/** @typedef {import("./socket.js").Realtime} Realtime */
+/** @typedef {import("./types.js").Session} Session */
+/** @typedef {import("./types.js").Namespace} Namespace */
+
+const ACTIVE_KEY = "chat.active"; // per tab: which conversation to reopen after a reload
+const root = document.documentElement;
+
+const store = createStore();
+const toast = createToasts();
+/** @type {Realtime | null} */
+let realtime = null;
+/** @type {string | null} */
+let startedFor = null;
+
+const session = createSession({ onChange: (s) => void sessionChanged(s) });
+const api = createApi(session);
+const messaging = createMessaging({ store, api, realtime: () => realtime, toast });
+const directory = createDirectory({ store, api, messaging, toast, onMe: (me) => session.updateUser(me) });
+const events = createEventHandler(store, {
+  gap: (conv, after) => void messaging.fillGap(conv, after).catch(() => {}),
+  unseen: (ns, m) => directory.unseen(ns, m),
+  toast,
+  requestsChanged: () => void directory.loadRequests().catch(() => {}),
+  partnerLinked: (partner, chatId) => void directory.partnerLinked(partner, chatId),
+  leftGroup: (id) => directory.leftGroup(id),
+});
+const catchUp = createCatchUp({
+  store,
+  get: (path) => api.get(path),
+  apply: (ns, type, data) => applyEvent(ns, type, data),
+  async resync() {
+    // The event stream cannot fill the gap: forget what we hold, reload from history.
+    for (const conv of store.state.conversations.values()) {
+      conv.messages.clear();
+      conv.loaded = false;
+    }
+    await directory.loadAll();
+    const active = store.active;
+    if (active) await messaging.loadLatest(active, { replace: true });
+  },
+  async refetchActive() {
+    const active = store.active;
+    if (active?.loaded) await messaging.loadLatest(active);
+  },
+  onRun: () => {
+    store.state.connection.syncRuns++;
+    store.notify("connection");
+  },
+});
+
+const auth = createAuthView({ api, session });
+const sidebar = createSidebarView({ store, directory });
+const conversation = createConversationView({ store, messaging });
+
+/** @param {Namespace} ns @param {string} type @param {any} payload */
+function applyEvent(ns, type, payload) {
+  const topic = events.apply(ns, type, payload);
+  if (topic) store.notify(topic);
+}
+
+// Rendering is batched: a burst of events (a sync page) renders once.
+let renderQueued = false;
+let sidebarDirty = true;
+store.subscribe((topic) => {
+  if (topic === "sidebar" || topic === "presence" || topic === "active") sidebarDirty = true;
+  if (topic === "active") rememberActive();
+  if (renderQueued) return;
+  renderQueued = true;
+  window.setTimeout(() => {
+    renderQueued = false;
+    if (!store.state.me) return;
+    if (sidebarDirty) sidebar.render();
+    sidebarDirty = false;
+    conversation.render();
+    renderConnection();
+  }, 0);
+});
+
+function renderConnection() {
+  const c = store.state.connection;
+  root.dataset.connection = c.status;
+  root.dataset.transport = c.transport;
+  root.dataset.syncRuns = String(c.syncRuns);
+  root.dataset.recovered = String(c.lastRecovered);
+  const label = { connected: "● live", connecting: "connecting…", reconnecting: "reconnecting…", offline: "offline" }[c.status];
+  byId("connection").textContent = c.transport && c.status === "connected" ? `${label} · ${c.transport}` : label;
+}
+
+function rememberActive() {
+  const conv = store.active;
+  if (!conv) return sessionStorage.removeItem(ACTIVE_KEY);
+  sessionStorage.setItem(ACTIVE_KEY, JSON.stringify({ ns: conv.ns, id: conv.id, partner: conv.partner }));
+}
+
+async function restoreActive() {
+  const raw = sessionStorage.getItem(ACTIVE_KEY);
+  if (!raw) return;
+  const saved = JSON.parse(raw);
+  if (saved.ns === "couples" && saved.id === store.state.coupleChatId) await directory.openCouple();
+  else if (saved.ns === "groups" && store.state.groups.some((g) => g.id === saved.id && g.is_member !== false)) await directory.openGroup(saved.id);
+  else if (saved.ns === "dm" && saved.partner) await directory.openDm(saved.partner);
+}
+
+function connect() {
+  let everConnected = false;
+  realtime = createRealtime({
+    url: location.origin,
+    transports: transportsFrom(location.search),
+    token: () => session.freshAccessToken(),
+    refreshToken: () => session.refresh(),
+    onEvent: applyEvent,
+    onSession: (ns, s, recovered) => {
+      store.state.connection.lastRecovered = recovered;
+      void catchUp.session(ns, s, recovered).then(() => messaging.flush(ns));
+    },
+    onConnect: () => {
+      everConnected = true;
+    },
+    onDisconnect: (ns) => catchUp.disconnected(ns),
+    onStatus: ({ connected, transport }) => {
+      const c = store.state.connection;
+      c.status = connected === 3 ? "connected" : everConnected ? "reconnecting" : "connecting";
+      c.transport = transport;
+      store.notify("connection");
+    },
+  });
+  realtime.connect();
+}
+
+/** @param {Session | null} s */
+async function sessionChanged(s) {
+  if (s && startedFor === s.user.id) return; // a refresh or a profile update, nothing to restart
+  realtime?.close();
+  realtime = null;
+  store.reset();
+  startedFor = s?.user.id ?? null;
+  byId("app-screen").hidden = !s;
+  if (!s) {
+    sessionStorage.removeItem(ACTIVE_KEY);
+    root.dataset.connection = "offline";
+    return auth.show();
+  }
+  auth.hide();
+  connect();
+  try {
+    await directory.loadAll();
+    await restoreActive();
+  } catch (err) {
+    toast(`Loading failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  store.notify("active");
+}
+
+byId("logout").addEventListener("click", async () => {
+  await api.logout().catch(() => {});
+  session.set(null);
+});
+document.addEventListener("visibilitychange", () => messaging.markRead());
+window.addEventListener("focus", () => messaging.markRead());
+
+void sessionChanged(session.current);

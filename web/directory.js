@@ -1,0 +1,190 @@
+// @ts-check
+// Everything around the conversations: who I am, my partner and partner requests, finding
+// people, groups and DM threads. All of it is REST; live changes arrive as events
+// (partner_request, partner_linked, group_updated, ...) and land here to be reloaded.
+
+import { ApiError } from "./api.js";
+import { dmIdOf } from "./store.js";
+
+/** @typedef {import("./store.js").Store} Store */
+/** @typedef {import("./api.js").Api} Api */
+/** @typedef {import("./types.js").UserCard} UserCard */
+/** @typedef {import("./types.js").Conversation} Conversation */
+/** @typedef {import("./messaging.js").Messaging} Messaging */
+
+/** @param {{ store: Store, api: Api, messaging: Messaging, toast: (text: string) => void, onMe: (me: import("./types.js").Me) => void }} d */
+export function createDirectory(d) {
+  const { store, api } = d;
+  const { state } = store;
+
+  /** @param {string} what @param {() => Promise<unknown>} fn */
+  async function attempt(what, fn) {
+    try {
+      await fn();
+    } catch (err) {
+      d.toast(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  const self = {
+    async loadAll() {
+      await self.loadMe();
+      await Promise.all([self.loadPartner(), self.loadRequests(), self.loadGroups(), self.loadThreads()]);
+    },
+
+    async loadMe() {
+      state.me = await api.me();
+      d.onMe(state.me);
+      store.notify("sidebar");
+    },
+
+    /** The couple chat (POST /api/chats creates it on first use) and the partner's card. */
+    async loadPartner() {
+      const me = state.me;
+      if (!me?.partner_id) {
+        state.partner = null;
+        state.coupleChatId = null;
+        return store.notify("sidebar");
+      }
+      const chat = await api.post("/api/chats", { recipient_id: me.partner_id });
+      state.partner = chat.members.find((/** @type {UserCard} */ m) => m.id !== me.id) ?? null;
+      state.coupleChatId = chat.id;
+      const conv = self.coupleConversation();
+      if (conv) conv.mode = chat.mode;
+      store.notify("sidebar");
+    },
+
+    async loadRequests() {
+      state.requests = await api.get("/api/partners/requests");
+      store.notify("sidebar");
+    },
+
+    async loadGroups() {
+      state.groups = (await api.get("/api/groups")).groups;
+      store.notify("sidebar");
+    },
+
+    async loadThreads() {
+      state.threads = (await api.get("/api/dm/threads")).threads;
+      store.notify("sidebar");
+    },
+
+    /** @returns {Conversation | null} */
+    coupleConversation() {
+      if (!state.coupleChatId || !state.partner) return null;
+      const conv = store.conversation({ ns: "couples", id: state.coupleChatId, title: state.partner.display_name });
+      conv.partner = state.partner;
+      return conv;
+    },
+
+    /** Finds a user by `username`, `@username` or `+phone`. @param {string} query @returns {Promise<UserCard | null>} */
+    async lookup(query) {
+      const q = query.trim();
+      const param = q.startsWith("+") ? `phone=${encodeURIComponent(q.replace(/[\s()-]/g, ""))}` : `username=${encodeURIComponent(q.replace(/^@/, "").toLowerCase())}`;
+      try {
+        return await api.get(`/api/users/lookup?${param}`);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+
+    /** @param {string} userId */
+    requestPartner: (userId) =>
+      attempt("Partner request", async () => {
+        await api.post("/api/partners/request", { recipient_id: userId });
+        d.toast("Partner request sent");
+        await self.loadRequests();
+      }),
+
+    /** @param {string} requestId @param {"accept" | "reject"} action */
+    respond: (requestId, action) =>
+      attempt("Answer", async () => {
+        await api.post(`/api/partners/requests/${requestId}/respond`, { action });
+        await self.loadMe();
+        await Promise.all([self.loadRequests(), self.loadPartner()]);
+      }),
+
+    /** @param {UserCard} partner @param {string | null} chatId */
+    async partnerLinked(partner, chatId) {
+      d.toast(`💞 You and ${partner.display_name} are partners now`);
+      await self.loadMe();
+      await Promise.all([self.loadPartner(), self.loadRequests()]);
+      if (chatId && !store.active) await self.openCouple();
+    },
+
+    openCouple: () =>
+      attempt("Opening the chat", async () => {
+        if (!state.coupleChatId) await self.loadPartner();
+        const conv = self.coupleConversation();
+        if (conv) await d.messaging.open(conv);
+      }),
+
+    /** @param {string} name @param {boolean} isPublic */
+    createGroup: (name, isPublic) =>
+      attempt("Creating the group", async () => {
+        const group = await api.post("/api/groups", { name, is_public: isPublic });
+        await self.loadGroups();
+        await self.openGroup(group.id);
+      }),
+
+    /** @param {string} groupId */
+    joinGroup: (groupId) =>
+      attempt("Joining", async () => {
+        await api.post(`/api/groups/${encodeURIComponent(groupId)}/join`);
+        await self.loadGroups();
+        await self.openGroup(groupId);
+      }),
+
+    /** @param {string} groupId */
+    async openGroup(groupId) {
+      const g = state.groups.find((x) => x.id === groupId);
+      const conv = store.conversation({ ns: "groups", id: groupId, title: g?.name ?? groupId });
+      conv.members = g?.members.map((m) => m.user_id) ?? [];
+      await attempt("Opening the group", () => d.messaging.open(conv));
+    },
+
+    /** @param {string} groupId */
+    leftGroup(groupId) {
+      const key = store.find("groups", groupId)?.key;
+      if (key && state.activeKey === key) state.activeKey = null;
+      if (key) state.conversations.delete(key);
+      void self.loadGroups().catch(() => {});
+      store.notify("active");
+    },
+
+    /** @param {UserCard} other */
+    async openDm(other) {
+      const me = /** @type {import("./types.js").Me} */ (state.me);
+      const conv = store.conversation({ ns: "dm", id: dmIdOf(me.username, other.username), title: other.display_name });
+      conv.partner = other;
+      await attempt("Opening the conversation", () => d.messaging.open(conv));
+    },
+
+    /** A message for a conversation we have not opened: update the lists' unread counts. @param {import("./types.js").Namespace} ns @param {import("./types.js").Message} m */
+    unseen(ns, m) {
+      if (ns === "dm") return void self.loadThreads().catch(() => {});
+      const g = ns === "groups" ? state.groups.find((x) => x.id === m.conversation_id) : undefined;
+      if (g && m.sender.id !== state.me?.id) g.unread_count = (g.unread_count ?? 0) + 1;
+      store.notify("sidebar");
+    },
+
+    /** @param {File} file @returns {Promise<"ok" | "unavailable" | "error">} */
+    async uploadAvatar(file) {
+      try {
+        state.me = await api.uploadAvatar(file);
+        d.onMe(state.me);
+        store.notify("sidebar");
+        return "ok";
+      } catch (err) {
+        // The upload route is optional (older servers): say so instead of failing loudly.
+        if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return "unavailable";
+        d.toast(`Avatar: ${err instanceof Error ? err.message : String(err)}`);
+        return "error";
+      }
+    },
+  };
+  return self;
+}
+
+/** @typedef {ReturnType<typeof createDirectory>} Directory */

@@ -1,0 +1,63 @@
+// @ts-check
+// Shared JSDoc types. The wire types come straight from the server's typed event map
+// (handlers/events.ts), so a renamed field breaks `npm run typecheck` here too.
+
+/** @typedef {import("../handlers/events.ts").Message} Message */
+/** @typedef {import("../handlers/events.ts").UserCard} UserCard */
+/** @typedef {import("../handlers/events.ts").Reaction} Reaction */
+/** @typedef {import("../handlers/events.ts").ChatMode} ChatMode */
+/** @typedef {import("../handlers/events.ts").EventMeta} EventMeta */
+/** @typedef {import("../handlers/events.ts").GroupSummary} GroupSummary */
+/** @typedef {import("../handlers/events.ts").PartnerRequest} PartnerRequest */
+/** @typedef {import("../handlers/events.ts").ServerEvents} ServerEvents */
+/** @typedef {import("../handlers/events.ts").ClientEvents} ClientEvents */
+/** @typedef {import("../handlers/events.ts").ServerEventName} ServerEventName */
+
+/** Socket.IO namespaces, one per conversation kind. @typedef {"couples" | "groups" | "dm"} Namespace */
+/** @typedef {"couple" | "group" | "dm"} ConversationType */
+
+/**
+ * The signed-in user as GET /api/users/me returns it.
+ * @typedef {UserCard & { phone: string, email: string | null, partner_id: string | null }} Me
+ */
+
+/**
+ * What the client keeps about the auth session (localStorage).
+ * @typedef {{ access_token: string, refresh_token: string, expires_at: number, user: Me }} Session
+ */
+
+/**
+ * A message typed by this client and not yet acknowledged by the server.
+ * @typedef {{
+ *   client_message_id: string,
+ *   text: string,
+ *   reply_to_message_id: string | null,
+ *   reply_preview: string | null,
+ *   created_at: string,
+ *   status: "sending" | "waiting" | "failed",
+ *   error?: string,
+ * }} PendingMessage
+ */
+
+/**
+ * One open (or opened before) conversation.
+ * @typedef {{
+ *   key: string,
+ *   ns: Namespace,
+ *   type: ConversationType,
+ *   id: string,
+ *   title: string,
+ *   messages: Map<string, Message>,
+ *   pending: Map<string, PendingMessage>,
+ *   loaded: boolean,
+ *   loadingOlder: boolean,
+ *   mode: ChatMode | null,
+ *   readBy: Map<string, number>,
+ *   myReadSeq: number,
+ *   typing: Map<string, { username: string, until: number }>,
+ *   members: string[],
+ *   partner: UserCard | null,
+ * }} Conversation
+ */
+
+export {};

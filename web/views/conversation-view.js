@@ -1,0 +1,249 @@
+// @ts-check
+// The open conversation: header (presence, chat mode, ping), the message list (keyed: a
+// message element is rebuilt only when that message changed), scroll-back paging, the
+// typing line and the composer (Enter sends, Shift+Enter breaks the line, Escape cancels
+// a reply or an edit, ArrowUp in an empty box edits your last message).
+
+import { hasOlder, orderedMessages } from "../store.js";
+import { byId, shortTime, typedById } from "./dom.js";
+import { messageVersion, renderMessage, renderPending } from "./message-view.js";
+
+/** @typedef {import("../store.js").Store} Store */
+/** @typedef {import("../messaging.js").Messaging} Messaging */
+/** @typedef {import("../types.js").Conversation} Conversation */
+/** @typedef {import("../types.js").Message} Message */
+/** @typedef {import("../types.js").ChatMode} ChatMode */
+
+const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new line)";
+
+/** @param {{ store: Store, messaging: Messaging }} d */
+export function createConversationView(d) {
+  const { store, messaging } = d;
+  const main = byId("conversation");
+  const title = byId("conv-title");
+  const subtitle = byId("conv-subtitle");
+  const actions = byId("conv-actions");
+  const modeSelect = typedById("chat-mode", HTMLSelectElement);
+  const ping = byId("ping");
+  const scroller = byId("messages-scroll");
+  const olderStatus = byId("older-status");
+  const list = byId("messages");
+  const emptyHint = byId("empty-hint");
+  const typingLine = byId("typing");
+  const context = byId("compose-context");
+  const contextText = byId("compose-context-text");
+  const form = typedById("composer", HTMLFormElement);
+  const input = typedById("composer-text", HTMLTextAreaElement);
+  const sendBtn = typedById("send", HTMLButtonElement);
+
+  /** @type {Map<string, { el: HTMLElement, version: string }>} */
+  let rendered = new Map();
+  /** @type {string | null} */
+  let shownKey = null;
+  /** @type {{ kind: "reply" | "edit", message: Message } | null} */
+  let compose = null;
+
+  const active = () => store.active;
+
+  /** @param {{ kind: "reply" | "edit", message: Message } | null} next */
+  function setCompose(next) {
+    compose = next;
+    context.hidden = !next;
+    if (next?.kind === "reply") contextText.textContent = `Replying to ${next.message.sender.display_name}: ${next.message.text.slice(0, 80)}`;
+    if (next?.kind === "edit") contextText.textContent = "Editing your message (Escape to cancel)";
+    if (next?.kind === "edit") input.value = next.message.text;
+    autoGrow();
+    input.focus();
+  }
+
+  function autoGrow() {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  }
+
+  /** @param {Conversation} conv */
+  function seenLabels(conv) {
+    /** @type {Map<string, string>} */
+    const labels = new Map();
+    const me = store.state.me?.id;
+    const own = orderedMessages(conv).filter((m) => m.sender.id === me && m.seq !== null && !m.deleted);
+    for (let i = own.length - 1; i >= 0; i--) {
+      const m = /** @type {Message} */ (own[i]);
+      const readers = [...conv.readBy.values()].filter((s) => s >= /** @type {number} */ (m.seq)).length;
+      if (readers === 0) continue;
+      labels.set(m.id, conv.type === "group" ? `Seen by ${readers}` : "Seen");
+      break;
+    }
+    return labels;
+  }
+
+  /** @param {Conversation} conv */
+  function headerFor(conv) {
+    title.textContent = conv.title;
+    main.dataset.mode = conv.mode ?? "normal";
+    actions.hidden = conv.type !== "couple";
+    if (conv.type === "couple") modeSelect.value = conv.mode ?? "normal";
+    ping.hidden = conv.type !== "couple";
+    if (conv.type === "group") subtitle.textContent = `${conv.members.length || "?"} members`;
+    else if (conv.partner) {
+      const p = store.state.presence.get(conv.partner.id);
+      const where = conv.type === "couple" && p ? (p.status === "online" ? "● online" : p.last_seen ? `last seen ${shortTime(p.last_seen)}` : "offline") : `@${conv.partner.username}`;
+      subtitle.textContent = conv.partner.mood ? `${where} · mood: ${conv.partner.mood}` : where;
+      subtitle.dataset.presence = p?.status ?? "";
+    } else subtitle.textContent = "";
+    input.placeholder = conv.mode === "incognito" ? "Incognito: delivered live, never saved" : PLACEHOLDER;
+  }
+
+  /** @param {Conversation} conv */
+  function renderTyping(conv) {
+    const now = Date.now();
+    const names = [...conv.typing.entries()].filter(([, t]) => t.until > now).map(([id, t]) => (conv.partner?.id === id ? conv.partner.display_name : t.username));
+    typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
+  }
+
+  /** @param {Conversation} conv */
+  function renderList(conv) {
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 60;
+    const before = { height: scroller.scrollHeight, top: scroller.scrollTop, first: list.firstElementChild };
+    const me = store.state.me?.id ?? "";
+    const seen = seenLabels(conv);
+    /** @type {{ key: string, version: string, make: () => HTMLElement }[]} */
+    const items = orderedMessages(conv).map((m) => {
+      const ctx = {
+        own: m.sender.id === me,
+        showSender: conv.type === "group",
+        myId: me,
+        seen: seen.get(m.id) ?? null,
+        onReply: (/** @type {Message} */ x) => setCompose({ kind: "reply", message: x }),
+        onReact: (/** @type {Message} */ x, /** @type {string} */ emoji) => void messaging.react(conv, x.id, emoji),
+        onEdit: (/** @type {Message} */ x) => setCompose({ kind: "edit", message: x }),
+        onDelete: (/** @type {Message} */ x) => void messaging.remove(conv, x.id),
+      };
+      return { key: m.id, version: messageVersion(m, ctx), make: () => renderMessage(m, ctx) };
+    });
+    for (const p of conv.pending.values()) {
+      items.push({ key: `pending:${p.client_message_id}`, version: `${p.status}${p.error ?? ""}`, make: () => renderPending(p, { onRetry: () => messaging.retry(conv, p.client_message_id), onDiscard: () => messaging.discard(conv, p.client_message_id) }) });
+    }
+
+    /** @type {Map<string, { el: HTMLElement, version: string }>} */
+    const next = new Map();
+    items.forEach((item, i) => {
+      let entry = rendered.get(item.key);
+      if (!entry || entry.version !== item.version) {
+        const el = item.make();
+        // A keyboard user on this message's "React" button stays on it after a live update.
+        const focused = entry?.el.contains(document.activeElement) ? document.activeElement?.getAttribute("title") : null;
+        entry?.el.replaceWith(el);
+        if (focused) /** @type {HTMLElement | null} */ (el.querySelector(`[title="${focused}"]`))?.focus();
+        entry = { el, version: item.version };
+      }
+      next.set(item.key, entry);
+      if (list.children[i] !== entry.el) list.insertBefore(entry.el, list.children[i] ?? null);
+    });
+    for (const [key, entry] of rendered) if (!next.has(key)) entry.el.remove();
+    rendered = next;
+
+    emptyHint.hidden = items.length > 0;
+    emptyHint.textContent = "No messages yet. Say hi!";
+    olderStatus.textContent = conv.loadingOlder ? "Loading older messages…" : conv.loaded && !hasOlder(conv) && items.length ? "This is the beginning of the conversation." : "";
+
+    if (atBottom || before.first === null) scroller.scrollTop = scroller.scrollHeight;
+    else if (before.first !== list.firstElementChild) scroller.scrollTop = before.top + (scroller.scrollHeight - before.height); // older page prepended
+    if (conv.loaded && hasOlder(conv) && scroller.scrollHeight <= scroller.clientHeight) void messaging.loadOlder(conv);
+  }
+
+  function render() {
+    const conv = active();
+    document.documentElement.dataset.view = conv ? "conversation" : "list";
+    input.disabled = sendBtn.disabled = !conv;
+    if (!conv) {
+      shownKey = null;
+      rendered = new Map();
+      list.replaceChildren();
+      title.textContent = "Pick a conversation";
+      subtitle.textContent = "";
+      actions.hidden = true;
+      emptyHint.hidden = false;
+      emptyHint.textContent = "Open a chat from the list to start talking.";
+      olderStatus.textContent = "";
+      typingLine.textContent = "";
+      return;
+    }
+    if (conv.key !== shownKey) {
+      shownKey = conv.key;
+      rendered = new Map();
+      list.replaceChildren();
+      compose = null;
+      context.hidden = true;
+      input.value = "";
+    }
+    main.dataset.conversation = conv.key;
+    headerFor(conv);
+    renderList(conv);
+    renderTyping(conv);
+    messaging.markRead();
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const conv = active();
+    const text = input.value.trim();
+    if (!conv || !text) return;
+    if (compose?.kind === "edit") {
+      if (text !== compose.message.text) void messaging.edit(conv, compose.message.id, text);
+    } else messaging.send(conv, text, compose?.kind === "reply" ? compose.message : null);
+    input.value = "";
+    autoGrow();
+    setCompose(null);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    } else if (e.key === "Escape" && compose) {
+      e.preventDefault();
+      if (compose.kind === "edit") input.value = "";
+      setCompose(null);
+    } else if (e.key === "ArrowUp" && !input.value) {
+      const conv = active();
+      const me = store.state.me?.id;
+      const last = conv ? orderedMessages(conv).filter((m) => m.sender.id === me && !m.deleted && m.seq !== null).at(-1) : undefined;
+      if (last) {
+        e.preventDefault();
+        setCompose({ kind: "edit", message: last });
+      }
+    }
+  });
+  input.addEventListener("input", () => {
+    autoGrow();
+    const conv = active();
+    if (conv) messaging.typing(conv, input.value.length > 0);
+  });
+  byId("compose-cancel").addEventListener("click", () => {
+    if (compose?.kind === "edit") input.value = "";
+    setCompose(null);
+  });
+  scroller.addEventListener("scroll", () => {
+    const conv = active();
+    if (conv && scroller.scrollTop < 80) void messaging.loadOlder(conv);
+  });
+  modeSelect.addEventListener("change", () => {
+    const conv = active();
+    if (conv) void messaging.changeMode(conv, /** @type {ChatMode} */ (modeSelect.value));
+  });
+  ping.addEventListener("click", () => {
+    const conv = active();
+    if (conv?.partner) void messaging.ping(conv, conv.partner.id);
+  });
+  byId("back").addEventListener("click", () => {
+    store.state.activeKey = null;
+    store.notify("active");
+  });
+  // Typing indicators expire on their own (a closed tab never says stop).
+  window.setInterval(() => {
+    const conv = active();
+    if (conv?.typing.size) renderTyping(conv);
+  }, 1_000);
+
+  return { render };
+}

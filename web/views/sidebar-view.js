@@ -1,0 +1,171 @@
+// @ts-check
+// The sidebar: my profile and avatar, my partner (or partner requests), looking people up,
+// groups and DM threads. Forms are static in index.html; only the lists are re-rendered,
+// so typing in a box is never interrupted by a live update.
+
+import { conversationKey, dmIdOf } from "../store.js";
+import { avatar, byId, fillAvatar, h, typedById } from "./dom.js";
+
+/** @typedef {import("../store.js").Store} Store */
+/** @typedef {import("../directory.js").Directory} Directory */
+/** @typedef {import("../types.js").UserCard} UserCard */
+
+/** @param {{ store: Store, directory: Directory }} d */
+export function createSidebarView(d) {
+  const { store, directory } = d;
+  const { state } = store;
+  const partnerBox = byId("partner-box");
+  const groupList = byId("group-list");
+  const dmList = byId("dm-list");
+  const lookupResult = byId("lookup-result");
+  const lookupInput = typedById("lookup-input", HTMLInputElement);
+  const avatarInput = typedById("avatar-input", HTMLInputElement);
+  const avatarStatus = byId("avatar-status");
+
+  /** @param {string} key */
+  const current = (key) => (state.activeKey === key ? "true" : false);
+  /** @param {number | undefined} n */
+  const badge = (n) => (n ? h("span", { class: "badge count", "aria-label": `${n} unread`, text: String(n) }) : null);
+
+  function renderMe() {
+    const me = state.me;
+    if (!me) return;
+    fillAvatar(byId("me-avatar"), me);
+    byId("me-display").textContent = me.display_name;
+    byId("me-username").textContent = `@${me.username}`;
+    byId("me-name").textContent = me.display_name;
+  }
+
+  function renderPartner() {
+    const p = state.partner;
+    if (p && state.coupleChatId) {
+      const online = state.presence.get(p.id)?.status === "online";
+      partnerBox.replaceChildren(
+        h(
+          "button",
+          { type: "button", class: "item", id: "open-couple", "aria-current": current(conversationKey("couples", state.coupleChatId)), onclick: () => void directory.openCouple() },
+          avatar(p),
+          h("span", { class: "item-main" }, h("span", { class: "strong", text: p.display_name }), h("span", { class: "muted small", text: p.mood ? `mood: ${p.mood}` : `@${p.username}` })),
+          h("span", { class: `dot${online ? " online" : ""}`, title: online ? "online" : "offline", "aria-label": online ? "online" : "offline" }),
+        ),
+      );
+      return;
+    }
+    const { incoming, outgoing } = state.requests;
+    partnerBox.replaceChildren(
+      ...incoming.map((r) =>
+        h(
+          "div",
+          { class: "request", "data-request": r.id },
+          h("span", {}, h("strong", { text: r.sender.display_name }), " wants to be your partner"),
+          h("span", { class: "row" }, h("button", { type: "button", class: "primary small", onclick: () => void directory.respond(r.id, "accept") }, "Accept"), h("button", { type: "button", class: "small", onclick: () => void directory.respond(r.id, "reject") }, "Decline")),
+        ),
+      ),
+      ...outgoing.map((r) => h("p", { class: "muted small" }, "Waiting for ", h("strong", { text: r.recipient.display_name }), " to answer…")),
+    );
+    if (incoming.length + outgoing.length === 0) partnerBox.append(h("p", { class: "muted small", text: "No partner yet. Find someone below and send a partner request." }));
+  }
+
+  function renderGroups() {
+    groupList.replaceChildren(
+      ...state.groups.map((g) =>
+        h(
+          "li",
+          {},
+          g.is_member === false
+            ? h("div", { class: "item" }, h("span", { class: "item-main" }, h("span", { class: "strong", text: g.name }), h("span", { class: "muted small", text: "public group" })), h("button", { type: "button", class: "small", onclick: () => void directory.joinGroup(g.id) }, "Join"))
+            : h(
+                "button",
+                { type: "button", class: "item", "data-group": g.id, "aria-current": current(conversationKey("groups", g.id)), onclick: () => {
+                  g.unread_count = 0;
+                  void directory.openGroup(g.id);
+                } },
+                h("span", { class: "item-main" }, h("span", { class: "strong", text: g.name }), h("span", { class: "muted small", text: `${g.members.length} members${g.is_public ? "" : " · private"}` })),
+                badge(g.unread_count),
+              ),
+        ),
+      ),
+    );
+    if (state.groups.length === 0) groupList.append(h("li", { class: "muted small", text: "No groups yet." }));
+  }
+
+  function renderThreads() {
+    const me = state.me;
+    dmList.replaceChildren(
+      ...state.threads.map((t) => {
+        const other = t.with;
+        if (!other || !me) return h("li");
+        return h(
+          "li",
+          {},
+          h(
+            "button",
+            { type: "button", class: "item", "data-dm": t.dm_id, "aria-current": current(conversationKey("dm", dmIdOf(me.username, other.username))), onclick: () => {
+              t.unread_count = 0;
+              void directory.openDm(other);
+            } },
+            avatar(other),
+            h("span", { class: "item-main" }, h("span", { class: "strong", text: other.display_name }), h("span", { class: "muted small ellipsis", text: t.latest ? (t.latest.deleted ? "deleted message" : t.latest.text) : "" })),
+            badge(t.unread_count),
+          ),
+        );
+      }),
+    );
+    if (state.threads.length === 0) dmList.append(h("li", { class: "muted small", text: "No conversations yet. Find someone to message." }));
+  }
+
+  /** @param {UserCard} user */
+  function showLookup(user) {
+    const me = state.me;
+    const self = user.id === me?.id;
+    lookupResult.replaceChildren(
+      h(
+        "div",
+        { class: "item", "data-user": user.username },
+        avatar(user),
+        h("span", { class: "item-main" }, h("span", { class: "strong", text: user.display_name }), h("span", { class: "muted small", text: `@${user.username}` })),
+        self ? h("span", { class: "muted small", text: "that's you" }) : h("button", { type: "button", class: "small", onclick: () => void directory.openDm(user) }, "Message"),
+        !self && !me?.partner_id ? h("button", { type: "button", class: "small", onclick: () => void directory.requestPartner(user.id) }, "Partner request") : null,
+      ),
+    );
+  }
+
+  typedById("lookup-form", HTMLFormElement).addEventListener("submit", async (e) => {
+    e.preventDefault();
+    lookupResult.textContent = "Searching…";
+    try {
+      const user = await directory.lookup(lookupInput.value);
+      if (user) showLookup(user);
+      else lookupResult.replaceChildren(h("p", { class: "muted small", text: "No user with that username or phone." }));
+    } catch (err) {
+      lookupResult.replaceChildren(h("p", { class: "error small", text: err instanceof Error ? err.message : String(err) }));
+    }
+  });
+
+  typedById("group-form", HTMLFormElement).addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = typedById("group-name", HTMLInputElement);
+    void directory.createGroup(name.value.trim(), typedById("group-public", HTMLInputElement).checked).then(() => {
+      name.value = "";
+    });
+  });
+
+  avatarInput.addEventListener("change", async () => {
+    const file = avatarInput.files?.[0];
+    if (!file) return;
+    avatarStatus.textContent = "Uploading…";
+    const result = await directory.uploadAvatar(file);
+    avatarInput.value = "";
+    avatarStatus.textContent = result === "ok" ? "Avatar updated." : result === "unavailable" ? "Avatar upload is not available on this server." : "";
+    if (result === "unavailable") byId("avatar-label").hidden = true;
+  });
+
+  return {
+    render() {
+      renderMe();
+      renderPartner();
+      renderGroups();
+      renderThreads();
+    },
+  };
+}
