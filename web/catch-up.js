@@ -13,7 +13,7 @@
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./types.js").Namespace} Namespace */
-/** @typedef {{ epoch: string, events: { event_seq: number, type: string, namespace: string, data: any }[], next: number, has_more: boolean }} SyncPage */
+/** @typedef {{ epoch: string, events: { event_seq: number, type: string, namespace: string, data: any }[], next: number, has_more: boolean, retry_after_ms?: number }} SyncPage */
 /** @typedef {{ user_id: string, recovered: boolean, epoch: string, last_event_seq: number }} SessionInfo */
 
 export const SYNC_PAGE_SIZE = 200;
@@ -52,6 +52,8 @@ export function createCatchUp(d) {
         d.store.advanceCursor({ epoch: page.epoch, event_seq: page.next });
         since = page.next;
         if (!page.has_more) break;
+        // The server stopped at events still being written: ask again shortly.
+        if (page.retry_after_ms) await new Promise((r) => setTimeout(r, page.retry_after_ms));
       }
     } catch (err) {
       const e = /** @type {{ status?: number, code?: string, details?: { epoch?: string } }} */ (err);

@@ -171,6 +171,7 @@ export class ResilientClient {
         if (e.type === "new_message" && e.data.message) this.#accept(e.data.message, "sync");
       }
       if (!res.body.has_more) return;
+      if (res.body.retry_after_ms) await new Promise((r) => setTimeout(r, res.body.retry_after_ms));
     }
   }
 }
