@@ -9,6 +9,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Emoji in the browser tests' screenshots (docs/screenshot-conversation.png); no test depends on it.
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || [ -x "$(dirname "$0")/../../.cache/bin/ferretdb-embedded" ] || need+=(golang-go)
 
 if [ ${#need[@]} -eq 0 ]; then
