@@ -139,6 +139,7 @@ export function createCoupleService(d: CoupleDeps) {
       const users = await d.User.find({ _id: { $in: conv.member_ids } }).lean();
       const unread = await d.readStates.unreadCounts(userId, [key]);
       const read = await d.readStates.positions(userId, [key]);
+      const readPositions = await d.readStates.membersPositions(key, conv.member_ids);
       return {
         id: conv.public_id,
         type: "couple" as const,
@@ -147,6 +148,7 @@ export function createCoupleService(d: CoupleDeps) {
         last_seq: conv.last_seq,
         read_seq: read.get(key) ?? 0,
         unread_count: unread.get(key) ?? 0,
+        read_positions: readPositions,
         last_message_at: conv.last_message_at?.toISOString() ?? null,
         created_at: conv.created_at.toISOString(),
       };

@@ -18,7 +18,7 @@ export function createDmService(d: { Conversation: ConversationModel; User: User
       return Promise.all(
         convs.map(async (c) => {
           const ref = { key: c._id, type: "dm" as const, ns: "dm" as const, publicId: c._id, memberIds: c.member_ids, mode: null };
-          const [latest] = await d.messages.latest(ref, 1);
+          const [[latest], readPositions] = await Promise.all([d.messages.latest(ref, 1), d.readStates.membersPositions(c._id, c.member_ids)]);
           const otherId = c.member_ids.find((id) => id !== userId) ?? userId;
           return {
             dm_id: c._id,
@@ -26,6 +26,7 @@ export function createDmService(d: { Conversation: ConversationModel; User: User
             latest: latest ?? null,
             last_seq: c.last_seq,
             unread_count: unread.get(c._id) ?? 0,
+            read_positions: readPositions,
           };
         }),
       );

@@ -15,6 +15,7 @@ const Chat = z
     last_seq: z.number(),
     read_seq: z.number(),
     unread_count: z.number(),
+    read_positions: z.record(z.string(), z.number()).openapi({ description: "user id → that member's read seq" }),
     last_message_at: z.string().nullable(),
     created_at: z.string(),
   })

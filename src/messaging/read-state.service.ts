@@ -33,6 +33,12 @@ export function createReadStateService(d: { ReadState: ReadStateModel; Conversat
       return new Map(states.map((s) => [s.conversation_key, s.seq]));
     },
 
+    /** Every member's read position in one conversation (for "seen" marks after a reload). */
+    async membersPositions(key: string, memberIds: string[]): Promise<Record<string, number>> {
+      const states = await d.ReadState.find({ _id: { $in: memberIds.map((m) => id(key, m)) } }).lean();
+      return Object.fromEntries(memberIds.map((m) => [m, states.find((s) => s.user_id === m)?.seq ?? 0]));
+    },
+
     /** Messages from others after the user's read position, per conversation key. */
     async unreadCounts(userId: string, keys: string[]): Promise<Map<string, number>> {
       const read = await this.positions(userId, keys);

@@ -89,6 +89,9 @@ describe("dm threads", () => {
       const read = await request(sb!, "mark_read", { chat_id: dm, seq: 1 });
       assert.deepEqual(read, { ok: true, chat_id: dm, seq: 1 });
       assert.equal((await threadsOf(bob)).find((t) => t.dm_id === dm)!.unread_count, 1);
+      // After a reload, Alice can still show how far Bob has read.
+      const seenByAlice = (await stack.api.get("/api/dm/threads", alice.token)).body.threads.find((t: { dm_id: string }) => t.dm_id === dm);
+      assert.deepEqual(seenByAlice.read_positions, { [alice.id]: 0, [bob.id]: 1 });
 
       // A newer thread comes first.
       const other = dmIdOf(bob, carol);
