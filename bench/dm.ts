@@ -6,7 +6,7 @@
 // 2. Fixed load: 1k msg/s offered open-loop (or 90% of the sustained rate when the
 //    machine cannot do 1k, which the output says) → ack p99.
 // The bare Socket.IO baseline runs both phases too, as the ceiling of the socket path.
-//   npm run bench:dm [-- --smoke] [--pairs 32] [--seconds 15] [--db-pool N]
+//   npm run bench:dm [-- --smoke] [--pairs 32] [--seconds 15] [--db-ops]
 import { fileURLToPath } from "node:url";
 import mongoose from "mongoose";
 import { startDatabase, type TestDatabase } from "../test/support/database.ts";
@@ -23,7 +23,6 @@ const smoke = f.smoke;
 const K = f.num("pairs", smoke ? 4 : 32);
 const phaseMs = f.num("seconds", smoke ? 2 : 15) * 1000;
 const FIXED_RATE = 1000;
-const dbPool = f.num("db-pool", 0);
 // --db-ops: our app times its database calls per phase (diagnostic; adds a little overhead).
 const dbOps = process.argv.includes("--db-ops");
 const WORKER = fileURLToPath(new URL("./lib/fanout-worker.ts", import.meta.url));
@@ -102,8 +101,7 @@ async function sampleMessage(db: TestDatabase): Promise<Record<string, unknown>>
 }
 
 async function runTarget(target: Target, db: TestDatabase, fixedRate: (sustained: number) => number): Promise<Phase[]> {
-  const dbUri = dbPool > 0 ? `${db.uri}?maxPoolSize=${dbPool}` : db.uri;
-  const server = await startServer(target, { dbUri, env: benchEnv(), dbOps });
+  const server = await startServer(target, { dbUri: db.uri, env: benchEnv(), dbOps });
   const senders = spawnChild(`${target}-senders`, WORKER);
   const receivers = spawnChild(`${target}-receivers`, WORKER);
   try {
@@ -187,9 +185,8 @@ async function main() {
     },
   ];
   const notes = [`embedded FerretDB (SQLite) started for this run; ${phaseMs / 1000} s per phase; ~150-byte texts`];
-  if (dbPool > 0) notes.push(`our app connected with maxPoolSize=${dbPool}`);
   if (fixedNote) notes.push(fixedNote);
-  writeResults(resultsDir(smoke), resultName("dm"), { machine: host, pairs: K, phase_ms: phaseMs, db_pool: dbPool || "driver default", phases }, tables, notes);
+  writeResults(resultsDir(smoke), resultName("dm"), { machine: host, pairs: K, phase_ms: phaseMs, phases }, tables, notes);
 
   const broken = phases.filter((p) => p.acked === 0 || p.missing > 0 || p.gaps > 0 || p.duplicates > 0 || p.errors > 0).map((p) => `${p.target} ${p.mode}: acked ${p.acked}, missing ${p.missing}, gaps ${p.gaps}, errors ${JSON.stringify(p.error_kinds)}`);
   if (broken.length) {

@@ -7,7 +7,7 @@
 // Where a server cannot meet 100 ms at any rate, both are also searched with a 1 s limit
 // ("keeps up"), so the table still compares fan-out capacity.
 //   npm run bench:fanout [-- --smoke] [--sizes 100,1000,10000] [--variants memory,streams,streams-2]
-//                        [--targets ours,baseline] [--db-pool N] [--db-ops] [--connect-budget-s 420]
+//                        [--targets ours,baseline] [--db-ops] [--connect-budget-s 420]
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { startDatabase, type TestDatabase } from "../test/support/database.ts";
@@ -35,8 +35,6 @@ const CONNECT_BUDGET_MS = f.num("connect-budget-s", smoke ? 30 : 420) * 1000;
 const STEP_MS = smoke ? 800 : 2500;
 const P99_LIMIT_MS = 100;
 const RELAXED_P99_MS = 1000;
-// --db-pool N connects our app with maxPoolSize=N (1 serialises its database calls; see docs/PERFORMANCE.md).
-const dbPool = f.num("db-pool", 0);
 const needsRelaxed = new Set<string>();
 // --db-ops: our app times its database calls (connect phase and send phase) by app line.
 const dbOps = process.argv.includes("--db-ops");
@@ -68,11 +66,10 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 async function startNodes(target: Target, variant: string, db: TestDatabase, redis: TestRedis | undefined): Promise<ServerHandle[]> {
   const redisUrl = variant === "memory" ? undefined : redis!.url;
-  const dbUri = dbPool > 0 ? `${db.uri}?maxPoolSize=${dbPool}` : db.uri;
   const servers: ServerHandle[] = [];
   try {
     for (let i = 0; i < (variant === "streams-2" ? 2 : 1); i++) {
-      servers.push(await startServer(target, { dbUri, ...(redisUrl ? { redisUrl } : {}), env: benchEnv(), name: `${target}-${variant}-${i}`, dbOps }));
+      servers.push(await startServer(target, { dbUri: db.uri, ...(redisUrl ? { redisUrl } : {}), env: benchEnv(), name: `${target}-${variant}-${i}`, dbOps }));
     }
     return servers;
   } catch (err) {
@@ -206,11 +203,10 @@ function report(host: Machine, rows: Row[], name = resultName("fanout")) {
     "receivers are receive-only Socket.IO clients (bench/lib/lite-socket.ts) in 1-2 processes; the publisher is a socket.io-client in its own process",
     "reordered: a message that arrived after one with a higher seq (not lost; counted, not failed)",
   ];
-  if (dbPool > 0) notes.push(`our app connected with maxPoolSize=${dbPool}`);
   const censored = rows.filter((r) => r.strict.steps.length && r.strict.steps.every((x) => x.pass)).map((r) => `${r.variant} ${r.target} ${r.size}`);
   if (censored.length) notes.push(`every step passed, so the capacity is higher than shown, for: ${censored.join(", ")}`);
   const tables = relaxedPairs.length ? [strict, relaxed, cpu] : [strict, cpu];
-  writeResults(resultsDir(smoke), name, { machine: host, sizes, variants, db_pool: dbPool || "driver default", rows }, tables, notes);
+  writeResults(resultsDir(smoke), name, { machine: host, sizes, variants, rows }, tables, notes);
 
   // Broken = the machinery failed: nothing delivered, losses, gaps, duplicates or errors.
   // Latency is not judged here, since a CI machine may be slow.

@@ -80,13 +80,23 @@ export function resultsDir(smoke: boolean): string {
   return dir;
 }
 
+/** JSON with small objects (a step, a latency summary) on one line: short files, readable diffs. */
+function compactJson(v: unknown, indent = ""): string {
+  const flat = JSON.stringify(v) ?? "null";
+  if (flat.length <= 600 || typeof v !== "object" || v === null) return flat;
+  const inner = indent + " ";
+  if (Array.isArray(v)) return `[\n${v.map((x) => inner + compactJson(x, inner)).join(",\n")}\n${indent}]`;
+  const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${compactJson(x, inner)}`).join(",\n")}\n${indent}}`;
+}
+
 export function writeResults(dir: string, name: string, data: { machine: Machine; [k: string]: unknown }, tables: Table[], notes: string[] = []) {
   const m = data.machine;
   m.load_end ??= Math.round(loadavg()[0]! * 100) / 100;
   const tree = m.dirty_files.length ? ` + ${m.dirty_files.length} uncommitted files in src/ and handlers/` : "";
   const header = `# ${name}\n\n${m.date} · commit ${m.commit}${tree} · ${m.nproc} × ${m.cpu_model}, ${m.memory_gb} GB · Node ${m.node} · load average ${m.load_start} → ${m.load_end}\n`;
   const md = [header, ...tables.map(markdownTable), ...(notes.length ? ["Notes:\n", ...notes.map((n) => `- ${n}`)] : [])].join("\n");
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify(data, null, 1) + "\n");
+  writeFileSync(join(dir, `${name}.json`), compactJson(data) + "\n");
   writeFileSync(join(dir, `${name}.md`), md + "\n");
   for (const t of tables) printTable(t);
   for (const n of notes) console.log(`  note: ${n}`);
@@ -101,7 +111,7 @@ export const ratio = (ours: number, base: number) => (base > 0 ? Math.round((our
  */
 export function resultName(base: string, argv = process.argv.slice(2)): string {
   if (argv.includes("--smoke")) return `${base}-smoke`;
-  const extra = argv.join(" ").replace(/--/g, "").replace(/[^A-Za-z0-9.,]+/g, "-").replace(/^-|-$/g, "");
+  const extra = argv.join(" ").replace(/--/g, "").replace(/,/g, "+").replace(/[^A-Za-z0-9.+]+/g, "-").replace(/^-|-$/g, "");
   return extra ? `${base}-${extra}` : base;
 }
 
