@@ -90,7 +90,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
   const stickers = createStickerService({ StickerPack: models.StickerPack });
   const windowSize = config.messaging.latestWindowSize;
   const window = redis ? redisLatestWindow(redis, windowSize) : memoryLatestWindow(windowSize);
-  const readStates = createReadStateService({ ReadState, Conversation, Message, notifier });
+  const readStates = createReadStateService({ ReadState, Message, notifier });
   const media = createMedia(config, deps.log);
   const messages = createMessageService({
     Message,

@@ -2,10 +2,10 @@
 import { AppError } from "../shared/errors.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRef } from "./conversation-policy.ts";
-import type { ConversationModel, ReadStateModel } from "./conversation.model.ts";
+import type { ReadStateModel } from "./conversation.model.ts";
 import type { MessageModel } from "./message.model.ts";
 
-export function createReadStateService(d: { ReadState: ReadStateModel; Conversation: ConversationModel; Message: MessageModel; notifier: Notifier }) {
+export function createReadStateService(d: { ReadState: ReadStateModel; Message: MessageModel; notifier: Notifier }) {
   const id = (key: string, userId: string) => `${key}#${userId}`;
 
   return {
