@@ -6,12 +6,11 @@
 // as it gets within the time budget and the server's file-descriptor limit).
 //   npm run bench:connections [-- --smoke] [--goal 100000] [--wave 2000] [--ramp-budget-s 240]
 import { fileURLToPath } from "node:url";
-import { startDatabase } from "../test/support/database.ts";
 import { spawnChild, stopAll, type ChildHandle } from "./lib/ipc.ts";
-import { deadline, flags, machine, onInterrupt, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
+import { flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import type { ProbeWindow } from "./lib/server-probe.ts";
 import { fdLimit } from "./lib/server-probe.ts";
-import { benchEnv, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
+import { benchDatabase, benchEnv, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
 import { registerUsers } from "./lib/setup.ts";
 
 const f = flags();
@@ -125,13 +124,7 @@ async function runTarget(target: Target, server: ServerHandle, tokens: string[] 
 
 async function main() {
   const host = machine(); // taken first: its load average describes the machine before the run
-  const db = await startDatabase();
-  const cleanup = async () => {
-    await stopAll();
-    await db.stop();
-  };
-  const timer = deadline((smoke ? 60 : 900) * 1000, cleanup);
-  onInterrupt(cleanup);
+  const { db, finish } = await benchDatabase((smoke ? 60 : 900) * 1000);
   const results: TargetResult[] = [];
   try {
     for (const target of ["baseline", "ours"] as const) {
@@ -145,8 +138,7 @@ async function main() {
       }
     }
   } finally {
-    await cleanup();
-    clearTimeout(timer);
+    await finish();
   }
 
   const [base, ours] = [results[0]!, results[1]!];

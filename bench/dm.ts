@@ -9,13 +9,13 @@
 //   npm run bench:dm [-- --smoke] [--pairs 32] [--seconds 15] [--db-ops]
 import { fileURLToPath } from "node:url";
 import mongoose from "mongoose";
-import { startDatabase, type TestDatabase } from "../test/support/database.ts";
+import type { TestDatabase } from "../test/support/database.ts";
 import { Histogram, type Summary } from "./lib/histogram.ts";
 import { spawnChild, stopAll, type ChildHandle } from "./lib/ipc.ts";
-import { deadline, flags, machine, onInterrupt, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
+import { flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import type { RoomReport } from "./lib/room-load.ts";
 import { procCpuMs, type ProbeWindow } from "./lib/server-probe.ts";
-import { benchEnv, findDbPid, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
+import { benchDatabase, benchEnv, findDbPid, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
 import { registerUsers } from "./lib/setup.ts";
 
 const f = flags();
@@ -129,13 +129,7 @@ async function runTarget(target: Target, db: TestDatabase, fixedRate: (sustained
 
 async function main() {
   const host = machine(); // taken first: its load average describes the machine before the run
-  const db = await startDatabase();
-  const cleanup = async () => {
-    await stopAll();
-    await db.stop();
-  };
-  const timer = deadline((smoke ? 60 : 600) * 1000, cleanup);
-  onInterrupt(cleanup);
+  const { db, finish } = await benchDatabase((smoke ? 60 : 600) * 1000);
   const phases: Phase[] = [];
   let fixedNote = "";
   try {
@@ -160,8 +154,7 @@ async function main() {
     phases.push({ target: "raw driver", mode: `${K} concurrent insertOne loops, ${r.doc_bytes}-byte docs`, offered_rate: null, acked: r.inserted, per_s: r.per_s, ack: rawHist, delivery: null, missing: 0, gaps: 0, reordered: 0, duplicates: 0, errors: r.errors, error_kinds: {}, server: null, db_cpu_cores: rawDbCpu });
     phases.push(...(await runTarget("baseline", db, () => oursFixed)));
   } finally {
-    await cleanup();
-    clearTimeout(timer);
+    await finish();
   }
 
   const [sus, fix, raw, bSus, bFix] = phases as [Phase, Phase, Phase, Phase, Phase];

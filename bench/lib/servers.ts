@@ -4,7 +4,9 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnChild, type ChildHandle } from "./ipc.ts";
+import { startDatabase } from "../../test/support/database.ts";
+import { spawnChild, stopAll, type ChildHandle } from "./ipc.ts";
+import { deadline, onInterrupt } from "./report.ts";
 import type { MemorySample, ProbeWindow } from "./server-probe.ts";
 
 export type Target = "ours" | "baseline";
@@ -105,5 +107,26 @@ export function benchEnv(extra: Record<string, string> = {}): Record<string, str
     SOCKET_EVENT_BURST: "100000",
     SEED_STICKERS: "false",
     ...extra,
+  };
+}
+
+/**
+ * A fresh embedded database for one benchmark run. `finish()` stops every child process
+ * and the database; the same happens on the run's deadline or on Ctrl-C.
+ */
+export async function benchDatabase(budgetMs: number) {
+  const db = await startDatabase();
+  const cleanup = async () => {
+    await stopAll();
+    await db.stop();
+  };
+  const timer = deadline(budgetMs, cleanup);
+  onInterrupt(cleanup);
+  return {
+    db,
+    async finish() {
+      await cleanup();
+      clearTimeout(timer);
+    },
   };
 }
