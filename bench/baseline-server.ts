@@ -91,7 +91,7 @@ async function start(args: StartArgs) {
     });
   }
 
-  await new Promise<void>((resolve) => http.listen(args.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => http.listen({ port: args.port ?? 0, host: "127.0.0.1", backlog: config.http.listenBacklog }, resolve));
   const addr = http.address();
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return { url: `http://127.0.0.1:${port}`, adapter: args.redisUrl ? "streams" : "memory", fd_limit: fdLimit(), pid: process.pid };
@@ -113,4 +113,13 @@ if (process.send) {
 } else {
   const info = await start({ port: Number(process.env.PORT ?? 3100), ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}) });
   console.log(`baseline socket.io server on ${info.url} (${info.adapter} adapter)`);
+  // A graceful stop as a bare server would do it: io.close() ends every socket with the
+  // recoverable "server shutting down" reason, so the adapter persists their sessions
+  // (the reconnect-storm benchmark's SIGTERM case). Give those Redis writes a moment.
+  process.once("SIGTERM", () => {
+    io?.close(() => setTimeout(() => {
+      redis?.disconnect();
+      process.exit(0);
+    }, 200));
+  });
 }

@@ -6,27 +6,42 @@ import type { Services } from "../src/services.ts";
 import type { HandlerContext } from "./index.ts";
 import type { ChatSocket } from "./socket-auth.ts";
 
-export async function onConnect(ns: NamespaceName, socket: ChatSocket, services: Services, ctx: HandlerContext) {
+/** The listeners every socket of a namespace gets, made once: each reads its socket from
+ *  `this` (Socket.IO calls listeners on the socket), so an idle socket holds no closures. */
+export function socketListeners(ns: NamespaceName, services: Services, ctx: HandlerContext) {
+  const nsLabels = { namespace: ns };
+  const heartbeatLabels = { namespace: ns, event: "HEARTBEAT" };
+  return {
+    disconnect(this: ChatSocket) {
+      const { userId } = this.data;
+      const socketId = this.id;
+      ctx.metrics.socketsConnected.dec(nsLabels);
+      // Tracked as in flight so a graceful shutdown waits for it before closing Redis.
+      void services.inflight.run(() => services.presence.disconnected(userId, socketId)).catch((err) => ctx.log.warn({ err }, "presence update failed"));
+    },
+    // Not guarded (no rate limit), as before; counted here since the guard does not see it.
+    heartbeat(this: ChatSocket, _payload: unknown, ack?: unknown) {
+      ctx.metrics.eventsIn.inc(heartbeatLabels);
+      if (typeof ack === "function") ack({ ok: true, ts: new Date().toISOString() });
+    },
+  };
+}
+export type SocketListeners = ReturnType<typeof socketListeners>;
+
+export async function onConnect(ns: NamespaceName, socket: ChatSocket, services: Services, ctx: HandlerContext, listeners: SocketListeners) {
   const { userId } = socket.data;
   ctx.metrics.socketsConnected.inc({ namespace: ns });
   ctx.metrics.reconnects.inc({ namespace: ns, recovered: String(socket.recovered) });
-  socket.onAny((event: string) => ctx.metrics.eventsIn.inc({ namespace: ns, event }));
-  socket.on("disconnect", () => {
-    ctx.metrics.socketsConnected.dec({ namespace: ns });
-    // Tracked as in flight so a graceful shutdown waits for it before closing Redis.
-    void services.inflight.run(() => services.presence.disconnected(userId, socket.id)).catch((err) => ctx.log.warn({ err }, "presence update failed"));
-  });
-
-  socket.on("HEARTBEAT", (_payload, ack) => {
-    if (typeof ack === "function") ack({ ok: true, ts: new Date().toISOString() });
-  });
+  // Client events are counted (eventsIn) by the guard, without a per-socket onAny.
+  socket.on("disconnect", listeners.disconnect);
+  socket.on("HEARTBEAT", listeners.heartbeat as never);
 
   // Rooms come from current memberships on every connect. A recovered socket gets its old
   // rooms back, which may be stale: a group joined or left while it was away.
   const rooms = [userRoom(userId)];
   if (ns === "groups") {
-    const groups = await services.models.Group.find({ "members.user_id": userId }, { _id: 1 }).lean();
-    rooms.push(...groups.map((g) => conversationRoom(g._id)));
+    const groupIds = await services.groupMembership.groupIdsOf(userId);
+    rooms.push(...groupIds.map(conversationRoom));
   }
   for (const room of socket.rooms) {
     if (room.startsWith("conv:") && !rooms.includes(room)) await socket.leave(room);
@@ -37,8 +52,8 @@ export async function onConnect(ns: NamespaceName, socket: ChatSocket, services:
   // It may have gone while we were awaiting; its disconnect handler ran before the add.
   if (socket.disconnected) await services.presence.disconnected(userId, socket.id);
   if (ns === "couples") {
-    const partnerId = await services.couples.partnerOf(userId);
-    if (partnerId) socket.emit("user_presence_update", await services.presence.statusOf(partnerId));
+    const partnerStatus = await services.presence.partnerStatusOf(userId);
+    if (partnerStatus) socket.emit("user_presence_update", partnerStatus);
   }
 
   // Sent on every connect so that even a client that never received another event has an

@@ -5,6 +5,6 @@ import { registerMessageEvents } from "./message-events.ts";
 import type { ChatSocket } from "./socket-auth.ts";
 import type { Guard } from "./socket-guard.ts";
 
-export function registerDm(socket: ChatSocket, handle: Guard, s: Services, _ctx: HandlerContext) {
-  registerMessageEvents(socket, handle, s, s.policies.dm);
+export function registerDm(socket: ChatSocket, guard: Guard, s: Services, _ctx: HandlerContext) {
+  registerMessageEvents(socket, guard, s, s.policies.dm);
 }

@@ -9,7 +9,7 @@ import { registerCouples } from "./couples.ts";
 import { registerDm } from "./dm.ts";
 import { registerGroups } from "./groups.ts";
 import { socketAuth } from "./socket-auth.ts";
-import { onConnect } from "./connection.ts";
+import { onConnect, socketListeners } from "./connection.ts";
 import { createGuard } from "./socket-guard.ts";
 
 export interface HandlerContext {
@@ -19,16 +19,20 @@ export interface HandlerContext {
 }
 
 export function registerNamespaces(io: ChatServer, services: Services, ctx: HandlerContext) {
-  const auth = socketAuth({ tokens: services.tokens, User: services.models.User });
+  const auth = socketAuth({ tokens: services.tokens, users: services.userFacts, sessions: services.sessionCheck });
   const modules = { couples: registerCouples, groups: registerGroups, dm: registerDm } as const;
   for (const [name, register] of Object.entries(modules)) {
+    const ns = name as keyof typeof modules;
     const nsp = io.of(`/${name}`);
     nsp.use(auth);
+    // Made once per namespace and shared by its sockets (see socket-guard.ts).
+    const guard = createGuard(ns, ctx);
+    const listeners = socketListeners(ns, services, ctx);
     nsp.on("connection", (socket) => {
       // Handlers first, synchronously: an event the client sends right after connecting
       // would be dropped if no listener were attached yet.
-      register(socket, createGuard(socket, ctx), services, ctx);
-      void onConnect(name as keyof typeof modules, socket, services, ctx).catch((err) => {
+      register(socket, guard, services, ctx);
+      void onConnect(ns, socket, services, ctx, listeners).catch((err) => {
           ctx.log.error({ err, ns: name }, "socket setup failed");
           socket.disconnect(true);
         });

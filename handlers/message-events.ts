@@ -1,47 +1,62 @@
 // The message events all three namespaces share. The namespace decides the policy (who
 // may read, post, delete); everything else is the same code path as the REST routes.
+// The table is built once per policy (not per socket); each handler gets its socket.
 import type { ConversationPolicy } from "../src/messaging/conversation-policy.ts";
 import { ChatIdEvent, DeleteMessageEvent, EditMessageEvent, MarkReadEvent, SendMessageEvent, ToggleReactionEvent } from "../src/messaging/message.schemas.ts";
 import type { Services } from "../src/services.ts";
-import type { Guard } from "./socket-guard.ts";
+import { event, type EventTable, type Guard } from "./socket-guard.ts";
 import type { ChatSocket } from "./socket-auth.ts";
 
-export function registerMessageEvents(socket: ChatSocket, handle: Guard, s: Services, policy: ConversationPolicy) {
-  const userId = () => socket.data.userId;
-  const actor = () => s.actorOf(userId());
+const tables = new WeakMap<ConversationPolicy, EventTable>();
 
-  handle("send_message", SendMessageEvent, async ({ chat_id, ...input }) => {
-    const ref = await policy.resolve(chat_id, userId(), "post");
-    return s.inflight.run(async () => s.messages.send(ref, await actor(), input));
-  });
+export function registerMessageEvents(socket: ChatSocket, guard: Guard, s: Services, policy: ConversationPolicy) {
+  guard.attach(socket, messageEvents(s, policy));
+}
 
-  handle("edit_message", EditMessageEvent, async ({ chat_id, message_id, text }) => {
-    const ref = await policy.resolve(chat_id, userId(), "read");
-    return { message: await s.inflight.run(async () => s.messages.edit(ref, await actor(), message_id, text)) };
-  });
+/** The shared message events under one policy, built once. */
+export function messageEvents(s: Services, policy: ConversationPolicy): EventTable {
+  let table = tables.get(policy);
+  if (!table) tables.set(policy, (table = buildMessageEvents(s, policy)));
+  return table;
+}
 
-  handle("delete_message", DeleteMessageEvent, async ({ chat_id, message_id }) => {
-    const ref = await policy.resolve(chat_id, userId(), "read");
-    return { message: await s.inflight.run(async () => s.messages.remove(ref, await actor(), message_id)) };
-  });
+function buildMessageEvents(s: Services, policy: ConversationPolicy): EventTable {
+  const actor = (socket: ChatSocket) => s.actorOf(socket.data.userId);
 
-  handle("toggle_reaction", ToggleReactionEvent, async ({ chat_id, message_id, emoji }) => {
-    const ref = await policy.resolve(chat_id, userId(), "read");
-    return s.inflight.run(async () => s.messages.toggleReaction(ref, await actor(), message_id, emoji));
-  });
+  return {
+    send_message: event(SendMessageEvent, async ({ chat_id, ...input }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "post");
+      return s.inflight.run(async () => s.messages.send(ref, await actor(socket), input));
+    }),
 
-  handle("start_typing", ChatIdEvent, async ({ chat_id }) => {
-    const ref = await policy.resolve(chat_id, userId(), "read");
-    await s.typing.start(ref, (await actor()).card);
-  });
+    edit_message: event(EditMessageEvent, async ({ chat_id, message_id, text }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
+      return { message: await s.inflight.run(async () => s.messages.edit(ref, await actor(socket), message_id, text)) };
+    }),
 
-  handle("stop_typing", ChatIdEvent, async ({ chat_id }) => {
-    const ref = await policy.resolve(chat_id, userId(), "read");
-    await s.typing.stop(ref, (await actor()).card);
-  });
+    delete_message: event(DeleteMessageEvent, async ({ chat_id, message_id }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
+      return { message: await s.inflight.run(async () => s.messages.remove(ref, await actor(socket), message_id)) };
+    }),
 
-  handle("mark_read", MarkReadEvent, async ({ chat_id, seq }) => {
-    const ref = await policy.resolve(chat_id, userId(), "read");
-    return s.inflight.run(() => s.readStates.markRead(ref, userId(), seq));
-  });
+    toggle_reaction: event(ToggleReactionEvent, async ({ chat_id, message_id, emoji }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
+      return s.inflight.run(async () => s.messages.toggleReaction(ref, await actor(socket), message_id, emoji));
+    }),
+
+    start_typing: event(ChatIdEvent, async ({ chat_id }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
+      await s.typing.start(ref, (await actor(socket)).card);
+    }),
+
+    stop_typing: event(ChatIdEvent, async ({ chat_id }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
+      await s.typing.stop(ref, (await actor(socket)).card);
+    }),
+
+    mark_read: event(MarkReadEvent, async ({ chat_id, seq }, socket) => {
+      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
+      return s.inflight.run(() => s.readStates.markRead(ref, socket.data.userId, seq));
+    }),
+  };
 }

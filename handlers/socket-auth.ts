@@ -1,10 +1,14 @@
 // Namespace middleware: authenticate the handshake once, before any event handler runs.
 // It also runs for recovered connections (skipMiddlewares: false), so an expired or
 // revoked token cannot slip back in through connection-state recovery.
+// The user and session checks are cached (src/users/user-facts.ts, src/auth/session-check.ts):
+// a revoked session is refused at once (every node is told), a deleted user within 30 s
+// (docs/DECISIONS.md, "Handshake caches").
 import type { Socket } from "socket.io";
+import type { SessionCheck } from "../src/auth/session-check.ts";
 import type { TokenService } from "../src/auth/token.service.ts";
 import { AppError, toErrorBody } from "../src/shared/errors.ts";
-import type { UserModel } from "../src/users/user.model.ts";
+import type { UserFactsCache } from "../src/users/user-facts.ts";
 import type { ClientEvents, ServerEvents, SocketData } from "./events.ts";
 
 export type ChatSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
@@ -19,6 +23,9 @@ function handshakeToken(socket: ChatSocket): string | undefined {
   return undefined;
 }
 
+/** What an idle socket keeps as its handshake's auth once the token is dropped. */
+const NO_AUTH: Record<string, never> = Object.freeze({});
+
 /** An Error whose `data` the client sees in its connect_error handler. */
 function connectError(err: unknown): Error {
   const { body } = toErrorBody(err);
@@ -27,14 +34,24 @@ function connectError(err: unknown): Error {
   return e;
 }
 
-export function socketAuth(deps: { tokens: TokenService; User: UserModel }) {
+export function socketAuth(deps: { tokens: TokenService; users: UserFactsCache; sessions: SessionCheck }) {
   return async (socket: ChatSocket, next: (err?: Error) => void) => {
     try {
       const token = handshakeToken(socket);
       if (!token) throw new AppError("unauthorized", "Missing access token: pass auth: { token } or ?token=");
       const claims = deps.tokens.verifyAccess(token);
-      const user = await deps.User.findById(claims.sub, { username: 1 }).lean();
+      const [user, live] = await Promise.all([deps.users.get(claims.sub), deps.sessions.isLive(claims.sid, claims.sub)]);
       if (!user) throw new AppError("unauthorized", "The user of this token no longer exists");
+      // "unauthorized", not "token_revoked": clients answer it by refreshing (docs/WEB-CLIENT.md),
+      // and the refresh then says token_revoked and ends the session client-side.
+      if (!live) throw new AppError("unauthorized", "The session of this token has been revoked (logged out)");
+      // The socket keeps its handshake for life; the JWT in it is ~0.45 KB per idle
+      // connection and nothing reads it again. A reconnect (also a recovered one) sends
+      // its auth anew in its own CONNECT packet and passes this middleware again. Only
+      // `auth` is this namespace's own object: `query` and `headers` belong to the
+      // Engine.IO connection, which other namespaces' handshakes still read.
+      const { token: _verified, ...rest } = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      socket.handshake.auth = Object.keys(rest).length ? rest : NO_AUTH;
       socket.data.userId = claims.sub;
       socket.data.sessionId = claims.sid;
       socket.data.username = user.username;

@@ -136,7 +136,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     listen(port, host) {
       return new Promise((resolve, reject) => {
         http.once("error", reject);
-        http.listen(port, host, () => {
+        // A deep accept queue: when a node dies its clients all reconnect to the others
+        // within a second or two; with Node's default of 511 the kernel drops the excess
+        // SYNs and the load balancer's connects time out (bench/storm.ts).
+        http.listen({ port, host, backlog: config.http.listenBacklog }, () => {
           const addr = http.address();
           const actualPort = typeof addr === "object" && addr ? addr.port : port;
           const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;

@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: int(3000),
+  LISTEN_BACKLOG: int(4096),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: z.string().default("loopback"),
   CORS_ORIGIN: z.string().default("*"),
@@ -93,6 +94,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     http: {
       host: e.HOST,
       port: e.PORT,
+      listenBacklog: e.LISTEN_BACKLOG,
       trustProxy: e.TRUST_PROXY,
       corsOrigin: e.CORS_ORIGIN === "*" ? "*" : e.CORS_ORIGIN.split(",").map((s) => s.trim()),
       bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -19,6 +19,8 @@ import { createSocketNotifier } from "./events/socket-notifier.ts";
 import { defineGroupModel } from "./groups/group.model.ts";
 import { createGroupPolicy } from "./groups/group.policy.ts";
 import { createGroupService } from "./groups/group.service.ts";
+import { socketIoMembershipBus } from "./groups/membership-bus.ts";
+import { createMembershipCache } from "./groups/membership-cache.ts";
 import type { Metrics } from "./infra/metrics.ts";
 import { createMedia } from "./media/create-media.ts";
 import { createAttachmentValidator } from "./messaging/attachment-rules.ts";
@@ -39,6 +41,7 @@ import { createStickerService } from "./stickers/sticker.service.ts";
 import { toUserPublic } from "./users/user.dto.ts";
 import { defineUserModel } from "./users/user.model.ts";
 import { createUserService } from "./users/user.service.ts";
+import { createHandshakeCaches } from "./auth/handshake-caches.ts";
 
 const HOUR = 3600_000;
 const ACTOR_CACHE_MS = 5000;
@@ -69,7 +72,10 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
   const hasher = deps.hasher ?? bcryptHasher(config.auth.bcryptRounds);
   const eventLog = createEventLog({ Event: models.Event, Stream: models.Stream, retentionSec: config.delivery.eventRetentionSec, maxPage: config.limits.historyMaxPage });
   const notifier = createSocketNotifier(io, eventLog, (ns, event) => deps.metrics.eventsOut.inc({ namespace: ns, event }));
-  const users = createUserService({ User, notifier });
+  // Cached per id for the handshake and presence; the services that change them invalidate.
+  const handshakeCaches = createHandshakeCaches({ User, Session: models.Session, namespace: io.of("/couples") });
+  const { userFacts, sessionCheck } = handshakeCaches;
+  const users = createUserService({ User, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
   const auth = createAuthService({
     User,
     Session: models.Session,
@@ -80,11 +86,13 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     hasher,
     loginByPhone: createRateLimiter({ name: "login-phone", points: config.limits.loginMaxPerPhone, durationSec: config.limits.loginWindowSec, redis }),
     loginByIp: createRateLimiter({ name: "login-ip", points: config.limits.loginMaxPerIp, durationSec: config.limits.loginWindowSec, redis }),
+    onSessionRevoked: (sid) => handshakeCaches.sessionRevoked(sid),
   });
 
+  const groupMembership = createMembershipCache({ Group, bus: socketIoMembershipBus(io.of("/groups")) });
   const policies: Record<"couple" | "group" | "dm", ConversationPolicy> = {
     couple: createCouplePolicy({ Conversation }),
-    group: createGroupPolicy({ Group }),
+    group: createGroupPolicy({ membership: groupMembership }),
     dm: createDmPolicy({ User, Conversation }),
   };
   const stickers = createStickerService({ StickerPack: models.StickerPack });
@@ -104,11 +112,11 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     canDelete: (ref, userId, m) => policies[ref.type].canDelete(ref, userId, m),
   });
   const typing = createTypingService({ notifier, timeoutMs: config.messaging.typingTimeoutMs });
-  const couples = createCoupleService({ User, PartnerRequest: models.PartnerRequest, Conversation, notifier, readStates });
-  const groups = createGroupService({ Group, User, Conversation, Message, window, notifier, readStates });
+  const couples = createCoupleService({ User, PartnerRequest: models.PartnerRequest, Conversation, notifier, readStates, onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids) });
+  const groups = createGroupService({ Group, User, Conversation, Message, window, notifier, readStates, membership: groupMembership });
   const dms = createDmService({ Conversation, User, messages, readStates });
   const profiles = createProfileService({ Profile: models.Profile, User });
-  const presence = createPresenceService({ store: redis ? redisPresence(redis) : memoryPresence(), User, notifier });
+  const presence = createPresenceService({ store: redis ? redisPresence(redis) : memoryPresence(), users: userFacts, notifier });
 
   // The sender's card is stamped on every message; a few seconds of caching spares a
   // user lookup per message at the cost of a short delay after a profile change.
@@ -147,9 +155,12 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     typing,
     couples,
     groups,
+    groupMembership,
     dms,
     profiles,
     presence,
+    userFacts,
+    sessionCheck,
     actorOf,
     inflight,
     media,
@@ -169,7 +180,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     },
     /** Waits for writes already accepted to finish (bounded), so SIGTERM loses nothing acked or in flight. */
     drain(timeoutMs: number) {
-      return inflight.idle(timeoutMs);
+      return inflight.idle(timeoutMs).then(() => messages.flushDeferred());
     },
   };
 

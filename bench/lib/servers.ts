@@ -111,13 +111,14 @@ export function benchEnv(extra: Record<string, string> = {}): Record<string, str
 }
 
 /**
- * A fresh embedded database for one benchmark run. `finish()` stops every child process
- * and the database; the same happens on the run's deadline or on Ctrl-C.
+ * A fresh embedded database for one benchmark run. `finish()` stops every child process,
+ * then `also`, then the database; the same happens on the run's deadline or on Ctrl-C.
  */
-export async function benchDatabase(budgetMs: number) {
+export async function benchDatabase(budgetMs: number, also: () => Promise<void> = async () => {}) {
   const db = await startDatabase();
   const cleanup = async () => {
     await stopAll();
+    await also(); // whatever else the benchmark started (nginx, Redis, node processes)
     await db.stop();
   };
   const timer = deadline(budgetMs, cleanup);

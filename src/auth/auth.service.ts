@@ -24,6 +24,8 @@ export interface AuthDeps {
   hasher: PasswordHasher;
   loginByPhone: RateLimiter;
   loginByIp: RateLimiter;
+  /** Told after a session is revoked (the handshake's session cache on this node). */
+  onSessionRevoked?: (sessionId: string) => void;
 }
 
 export function createAuthService(d: AuthDeps) {
@@ -56,6 +58,7 @@ export function createAuthService(d: AuthDeps) {
 
   async function revokeSession(sessionId: string, reason: string) {
     await d.Session.updateOne({ _id: sessionId, revoked_at: null }, { $set: { revoked_at: new Date(), revoked_reason: reason } });
+    d.onSessionRevoked?.(sessionId);
   }
 
   return {

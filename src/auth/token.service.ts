@@ -1,7 +1,7 @@
 // JWT issue and verification. The algorithm is pinned, access and refresh tokens use
 // separate secrets and a `typ` claim, and issuer/audience are checked, so one kind of
 // token is never accepted where the other is expected.
-import { randomUUID } from "node:crypto";
+import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { AppError } from "../shared/errors.ts";
 
@@ -28,7 +28,13 @@ export interface RefreshClaims {
 const ALG = "HS256" as const;
 
 export function createTokenService(s: TokenSettings) {
-  const sign = (payload: object, secret: string, ttl: number, subject: string, jwtid?: string) =>
+  // Key objects made once: given a string, jsonwebtoken first tries it as a PEM public key
+  // and builds (and throws away) an Error before falling back to an HMAC key, on every
+  // verify; that was most of the handshake's CPU in a reconnect storm.
+  const accessKey = createSecretKey(Buffer.from(s.accessSecret));
+  const refreshKey = createSecretKey(Buffer.from(s.refreshSecret));
+
+  const sign = (payload: object, secret: KeyObject, ttl: number, subject: string, jwtid?: string) =>
     jwt.sign(payload, secret, {
       algorithm: ALG,
       expiresIn: ttl,
@@ -38,7 +44,7 @@ export function createTokenService(s: TokenSettings) {
       ...(jwtid ? { jwtid } : {}),
     });
 
-  function verify(token: string, secret: string, typ: "access" | "refresh"): jwt.JwtPayload {
+  function verify(token: string, secret: KeyObject, typ: "access" | "refresh"): jwt.JwtPayload {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, secret, { algorithms: [ALG], issuer: s.issuer, audience: s.audience });
@@ -56,19 +62,19 @@ export function createTokenService(s: TokenSettings) {
     accessTtlSec: s.accessTtlSec,
     refreshTtlSec: s.refreshTtlSec,
     issueAccess(userId: string, sid: string): string {
-      return sign({ typ: "access", sid }, s.accessSecret, s.accessTtlSec, userId);
+      return sign({ typ: "access", sid }, accessKey, s.accessTtlSec, userId);
     },
     issueRefresh(userId: string, sid: string): { token: string; jti: string; expiresAt: Date } {
       const jti = randomUUID();
-      const token = sign({ typ: "refresh", sid }, s.refreshSecret, s.refreshTtlSec, userId, jti);
+      const token = sign({ typ: "refresh", sid }, refreshKey, s.refreshTtlSec, userId, jti);
       return { token, jti, expiresAt: new Date(Date.now() + s.refreshTtlSec * 1000) };
     },
     verifyAccess(token: string): AccessClaims {
-      const p = verify(token, s.accessSecret, "access");
+      const p = verify(token, accessKey, "access");
       return { sub: p.sub!, sid: String(p.sid ?? "") };
     },
     verifyRefresh(token: string): RefreshClaims {
-      const p = verify(token, s.refreshSecret, "refresh");
+      const p = verify(token, refreshKey, "refresh");
       if (typeof p.jti !== "string" || typeof p.sid !== "string") throw new AppError("unauthorized", "Invalid refresh token");
       return { sub: p.sub!, sid: p.sid, jti: p.jti, exp: p.exp ?? 0 };
     },

@@ -18,6 +18,8 @@ export interface CoupleDeps {
   Conversation: ConversationModel;
   notifier: Notifier;
   readStates: ReadStateService;
+  /** Told after users' partner_id may have changed (the cached user facts of presence). */
+  onPartnersChanged?: (userIds: string[]) => void;
 }
 
 export function createCoupleService(d: CoupleDeps) {
@@ -47,6 +49,14 @@ export function createCoupleService(d: CoupleDeps) {
   }
 
   async function link(a: string, b: string) {
+    try {
+      await claimBoth(a, b);
+    } finally {
+      d.onPartnersChanged?.([a, b]);
+    }
+  }
+
+  async function claimBoth(a: string, b: string) {
     // No transactions: claim one side, then the other, and undo the first if the second is taken.
     const first = await d.User.updateOne({ _id: a, partner_id: null }, { $set: { partner_id: new Types.ObjectId(b) } });
     if (first.modifiedCount !== 1) throw badRequest("You are already in a partnership");

@@ -1,9 +1,11 @@
 // Appends durable events and serves /api/events/sync.
 import { isDuplicateKeyError } from "../infra/mongo.ts";
 import { randomUUID } from "node:crypto";
-import type { Model } from "mongoose";
+import type { Model, mongo } from "mongoose";
 import { AppError } from "../shared/errors.ts";
+import { createReadBatcher } from "../shared/read-batcher.ts";
 import type { EventDoc, StreamDoc } from "./event.model.ts";
+import { createEventTail, firstAfter, type TailView } from "./event-tail.ts";
 
 const STREAM_ID = "main";
 
@@ -24,25 +26,95 @@ export interface SyncPage {
   retry_after_ms?: number;
 }
 
-// Positions are handed out before their events are written, so two writers can land out of
-// order: 11 may be visible while 10 is still on its way. Sync therefore never serves past a
-// hole younger than this; an older hole is a writer that died and will never fill.
+// Sync never serves past a hole younger than this; an older hole is a position whose writer
+// died and will never fill. This node's own writes leave no holes (see below): a reader
+// sees one only while another writer's insert is landing, or in old data.
 const HOLE_GRACE_MS = 3000;
 const BATCH = 500;
 const SCAN = 5000;
+// Events the shared tail keeps in memory for sync (src/events/event-tail.ts).
+const TAIL_MAX = 5000;
+// How often (at most) the stream document's last_seq follows what this node has written.
+const PUBLISH_HEAD_MS = 250;
 
+// Positions: this node remembers the highest position it knows to exist (its own last
+// write, or the highest found in the collection) and writes each batch right after it, so
+// a position is only ever written once the one before it is visible: positions become
+// visible in order, and sync can never skip one that is still to be written. The unique
+// _id decides between two nodes writing the same position: the loser rereads the highest
+// position and writes after it. No counter round trip is in series with the insert; the
+// stream document's last_seq is raised after the fact ($max), as a lower bound of the head
+// for lastSeq() and as the floor when every event has been pruned.
 export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<StreamDoc>; retentionSec: number; maxPage: number }) {
   let epochCache: string | undefined;
+  const tail = createEventTail({ Event: d.Event, Stream: d.Stream, streamId: STREAM_ID, graceMs: HOLE_GRACE_MS, maxEvents: TAIL_MAX });
+  // The driver's collection: an insert without mongoose's document building.
+  const events = d.Event.collection as unknown as mongo.Collection<EventDoc>;
+  /** The highest position known to exist; undefined: unknown, reread before the next write. */
+  let head: number | undefined;
+  /** The highest position this node has written (for lastSeq, and to publish to the stream document). */
+  let written = 0;
+  /** What the stream document's last_seq is known to hold of `written`; a write of it is in progress. */
+  let published = 0;
+  let publishing = false;
 
+  async function createStream(): Promise<StreamDoc> {
+    // $setOnInsert keeps the epoch stable once the stream exists.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const doc = await d.Stream.findOneAndUpdate(
+          { _id: STREAM_ID },
+          { $setOnInsert: { epoch: randomUUID(), last_seq: 0, pruned_through: 0, created_at: new Date() } },
+          { upsert: true, returnDocument: "after" },
+        ).lean();
+        return doc!;
+      } catch (err) {
+        // Two nodes created it at once (an upsert is not atomic on FerretDB v1): read theirs.
+        if (!isDuplicateKeyError(err) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  // Every socket connect reads the stream (its `session` event carries last_event_seq), and
+  // after a node dies thousands connect at once: they share reads (src/shared/read-batcher.ts).
+  const streamReads = createReadBatcher(async () => new Map([[STREAM_ID, (await d.Stream.findById(STREAM_ID).lean()) ?? (await createStream())]]));
+
+  /** The stream document: a plain read (shared by concurrent callers), created on first use. */
   async function stream(): Promise<StreamDoc> {
-    // Upsert creates the stream (and its epoch) on first use; $setOnInsert keeps it stable after.
-    const doc = await d.Stream.findOneAndUpdate(
-      { _id: STREAM_ID },
-      { $setOnInsert: { epoch: randomUUID(), last_seq: 0, pruned_through: 0, created_at: new Date() } },
-      { upsert: true, returnDocument: "after" },
-    ).lean();
-    epochCache = doc!.epoch;
-    return doc!;
+    const doc = (await streamReads.get(STREAM_ID))!;
+    // A stream reset (new epoch) starts over: positions are reread before the next write.
+    if (epochCache !== undefined && epochCache !== doc.epoch) {
+      head = undefined;
+      written = 0;
+      published = 0;
+    }
+    epochCache = doc.epoch;
+    return doc;
+  }
+
+  /** The highest position that exists (or existed before pruning). */
+  async function readHead(): Promise<number> {
+    const s = await stream();
+    const floor = Math.max(s.last_seq, s.pruned_through);
+    const top = await d.Event.findOne({ _id: { $gt: floor } }, { _id: 1 }).sort({ _id: -1 }).lean();
+    return Math.max(floor, top?._id ?? 0, written);
+  }
+
+  function publishHead() {
+    if (publishing || written <= published) return;
+    publishing = true;
+    const target = written;
+    setTimeout(() => {
+      d.Stream.updateOne({ _id: STREAM_ID }, { $max: { last_seq: target } })
+        .then(
+          () => (published = Math.max(published, target)),
+          () => {}, // retried with the next write
+        )
+        .finally(() => {
+          publishing = false;
+          publishHead();
+        });
+    }, PUBLISH_HEAD_MS).unref();
   }
 
   interface Queued {
@@ -69,15 +141,13 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= 20) throw new Error("event stream: could not allocate positions");
-      const head = (await d.Stream.findOneAndUpdate(
-        { _id: STREAM_ID },
-        { $inc: { last_seq: pending.length }, $setOnInsert: { epoch: randomUUID(), pruned_through: 0, created_at: new Date() } },
-        { upsert: true, returnDocument: "after" },
-      ).lean())!;
-      epochCache = head.epoch;
-      const first = head.last_seq - pending.length + 1;
+      if (head === undefined || epochCache === undefined) head = await readHead();
+      const epoch = epochCache!;
+      const first = head + 1;
+      const last = head + pending.length;
       const writer = randomUUID();
-      const docs = pending.map((b, i) => ({
+      const now = new Date();
+      const docs: EventDoc[] = pending.map((b, i) => ({
         _id: first + i,
         type: b.e.type,
         ns: b.e.ns,
@@ -85,22 +155,31 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
         user_ids: b.e.userIds ?? [],
         payload: b.e.payload,
         writer,
-        created_at: new Date(),
+        created_at: now,
       }));
-      let written = new Set(docs.map((x) => x._id));
+      let ours: Set<number>;
       try {
-        await d.Event.insertMany(docs, { ordered: true });
+        // Ordered: a position is written only after the one before it.
+        await events.insertMany(docs, { ordered: true, ignoreUndefined: true });
+        ours = new Set(docs.map((x) => x._id));
+        head = last;
       } catch (err) {
+        // What got written is unknown until reread; never write past a position not seen.
+        head = undefined;
         if (!isDuplicateKeyError(err)) throw err;
-        // Another node holds some of these positions (its counter update was lost against
-        // ours, as on FerretDB v1): keep what we wrote, retry the rest with new positions.
-        const ours = await d.Event.find({ _id: { $gte: first, $lte: head.last_seq }, writer }, { _id: 1 }).lean();
-        written = new Set(ours.map((x) => x._id));
+        // Another node wrote some of these positions first: keep what we wrote (a prefix,
+        // the insert being ordered), write the rest after the highest position now there
+        // (one read tells both).
+        const found = await d.Event.find({ _id: { $gte: first } }, { _id: 1, writer: 1 }).lean();
+        ours = new Set(found.filter((x) => x.writer === writer).map((x) => x._id));
+        if (found.length) head = found.reduce((top, x) => Math.max(top, x._id), 0);
       }
       const retry: Queued[] = [];
-      pending.forEach((b, i) => (written.has(first + i) ? b.resolve({ event_seq: first + i, epoch: head.epoch }) : retry.push(b)));
+      pending.forEach((b, i) => (ours.has(first + i) ? b.resolve({ event_seq: first + i, epoch }) : retry.push(b)));
+      for (const id of ours) if (id > written) written = id;
       pending = retry;
     }
+    publishHead();
   }
 
   /** The highest position up to which the stream has no hole that may still fill. */
@@ -115,19 +194,47 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
     return { through, more: ids.length === SCAN, waiting: false };
   }
 
+  /** settledThrough over the tail: the same rule, with hole ages judged at the tail's read. */
+  function settledIn(view: TailView, since: number): { through: number; more: boolean; waiting: boolean } {
+    let through = since;
+    for (let i = firstAfter(view.rows, since); i < view.rows.length; i++) {
+      const row = view.rows[i]!;
+      if (row._id !== through + 1 && view.readAt - row.created_at.getTime() < HOLE_GRACE_MS) return { through, more: true, waiting: true };
+      through = row._id;
+    }
+    return { through, more: false, waiting: false };
+  }
+
+  /** The user's events in (since, through] from the tail, at most `max`. */
+  function visibleIn(view: TailView, since: number, through: number, userId: string, keys: Set<string>, max: number): EventDoc[] {
+    const out: EventDoc[] = [];
+    for (let i = firstAfter(view.rows, since); i < view.rows.length && out.length < max; i++) {
+      const row = view.rows[i]!;
+      if (row._id > through) break;
+      if ((row.conversation_key !== null && keys.has(row.conversation_key)) || row.user_ids.includes(userId)) out.push(row);
+    }
+    return out;
+  }
+
   return {
     async epoch(): Promise<string> {
       return epochCache ?? (await stream()).epoch;
     },
 
+    /**
+     * Where a new client's stream starts: at least every position this node has written, and
+     * what the stream document records of other nodes' writes (it may lag them a little;
+     * a client then syncs a few events it already has, and dedupes them). A plain read.
+     */
     async lastSeq(): Promise<number> {
-      return (await stream()).last_seq;
+      const s = await stream();
+      return Math.max(s.last_seq, written);
     },
 
     /**
      * Appends an event; resolves with its position once it is written. Appends are queued
-     * and written in batches (one counter update and one insert per batch: a group commit),
-     * so the stream counter is never raced on this node and a burst costs few round trips.
+     * and written in batches (one insert per batch: a group commit), so a burst costs few
+     * round trips.
      */
     append(e: AppendInput): Promise<{ event_seq: number; epoch: string }> {
       return new Promise((resolve, reject) => {
@@ -138,7 +245,10 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
 
     /** Events after `since` visible to a user who is a member of `conversationKeys`. */
     async sync(userId: string, conversationKeys: string[], since: number, epoch: string | undefined, limit: number): Promise<SyncPage> {
-      const s = await stream();
+      // The common case (a client away for seconds or minutes, maybe thousands at once after
+      // a node died) is served from the shared tail read; anything older by direct queries.
+      const view = await tail.view(since);
+      const s = view?.stream ?? (await stream());
       if (epoch !== undefined && epoch !== s.epoch) {
         throw new AppError("resync_required", "The event stream was reset (epoch changed); refetch history", { epoch: s.epoch });
       }
@@ -149,14 +259,16 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
         });
       }
       const take = Math.min(Math.max(limit, 1), d.maxPage);
-      const cap = await settledThrough(since);
-      const rows = await d.Event.find({
-        _id: { $gt: since, $lte: cap.through },
-        $or: [{ user_ids: userId }, { conversation_key: { $in: conversationKeys } }],
-      })
-        .sort({ _id: 1 })
-        .limit(take + 1)
-        .lean();
+      const cap = view ? settledIn(view, since) : await settledThrough(since);
+      const rows = view
+        ? visibleIn(view, since, cap.through, userId, new Set(conversationKeys), take + 1)
+        : await d.Event.find({
+            _id: { $gt: since, $lte: cap.through },
+            $or: [{ user_ids: userId }, { conversation_key: { $in: conversationKeys } }],
+          })
+            .sort({ _id: 1 })
+            .limit(take + 1)
+            .lean();
       const page = rows.slice(0, take);
       const full = rows.length > take;
       return {

@@ -5,6 +5,14 @@ export const GroupId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{2,63}$/, "must be 3-64 characters of lowercase letters, digits, _ or -, starting with a letter or digit");
 
+/**
+ * How many members a group may be created with in one call. The bound that matters is the
+ * request body (BODY_LIMIT_BYTES, 100 KB by default, holds about 3 700 ids); creation is
+ * one insert, one user count and one group_updated event whatever the size, unlike adding
+ * the same members one call at a time, which rewrites and announces the whole list per call.
+ */
+export const MAX_MEMBERS_AT_CREATION = 2000;
+
 export const UpsertGroupBody = z
   .strictObject({
     group_id: GroupId.optional(),
@@ -13,7 +21,7 @@ export const UpsertGroupBody = z
     description: z.string().trim().max(1000).optional(),
     is_public: z.boolean().optional(),
     avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
-    member_ids: z.array(ObjectIdString).max(500).default([]),
+    member_ids: z.array(ObjectIdString).max(MAX_MEMBERS_AT_CREATION).default([]),
   })
   .openapi("GroupUpsert");
 export type UpsertGroupBody = z.infer<typeof UpsertGroupBody>;

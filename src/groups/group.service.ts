@@ -14,6 +14,7 @@ import type { UserModel } from "../users/user.model.ts";
 import type { GroupDoc, GroupModel, GroupRole } from "./group.model.ts";
 import { groupKey, isManager, roleOf } from "./group.policy.ts";
 import type { UpdateGroupBody, UpsertGroupBody } from "./group.schemas.ts";
+import type { MembershipCache } from "./membership-cache.ts";
 
 export interface GroupDeps {
   Group: GroupModel;
@@ -23,6 +24,8 @@ export interface GroupDeps {
   window: LatestWindow;
   notifier: Notifier;
   readStates: ReadStateService;
+  /** Told of every membership, visibility and existence change, on this node and (through it) the others. */
+  membership: MembershipCache;
 }
 
 export function toGroupSummary(g: GroupDoc): GroupSummary {
@@ -112,6 +115,7 @@ export function createGroupService(d: GroupDeps) {
         if (isDuplicateKeyError(err)) throw new AppError("conflict", "group_id: already exists");
         throw err;
       }
+      await d.membership.changed(g._id, target(g).memberIds);
       await syncConversation(g);
       d.notifier.joinConversation(target(g), target(g).memberIds);
       await announce(g);
@@ -122,6 +126,7 @@ export function createGroupService(d: GroupDeps) {
       await manage(groupId, userId);
       const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       const g = (await d.Group.findByIdAndUpdate(groupId, { $set: set }, { returnDocument: "after" }).lean())!;
+      if (patch.is_public !== undefined) await d.membership.changed(groupId, []);
       await announce(g);
       return toGroupSummary(g);
     },
@@ -137,6 +142,7 @@ export function createGroupService(d: GroupDeps) {
       await d.Conversation.deleteOne({ _id: groupKey(g._id) });
       await d.window.invalidate(groupKey(g._id));
       await d.Group.deleteOne({ _id: g._id });
+      await d.membership.changed(g._id, target(g).memberIds);
     },
 
     async join(userId: string, groupId: string) {
@@ -159,6 +165,7 @@ export function createGroupService(d: GroupDeps) {
       if (!roleOf(g, memberId)) throw notFound("Member");
       if (memberId === g.owner_id) throw badRequest("The owner's role cannot change");
       const updated = await changeMembers(groupId, (members) => members.map((m) => (m.user_id === memberId ? { ...m, role } : m)));
+      await d.membership.changed(groupId, []);
       await announce(updated);
       return toGroupSummary(updated);
     },
@@ -171,6 +178,7 @@ export function createGroupService(d: GroupDeps) {
       if (roleOf(g, memberId) === "admin" && userId !== memberId && g.owner_id !== userId) throw forbidden("Only the owner can remove an admin");
       if (!roleOf(g, memberId)) throw notFound("Member");
       const updated = await changeMembers(groupId, (members) => members.filter((m) => m.user_id !== memberId));
+      await d.membership.changed(groupId, [memberId]);
       await syncConversation(updated);
       // Addressed to the people (including the one removed), not the conversation: the removed
       // member is no longer in it, and must still learn it through sync.
@@ -203,6 +211,7 @@ export function createGroupService(d: GroupDeps) {
     const updated = await changeMembers(g._id, (members) =>
       members.some((m) => m.user_id === memberId) ? members : [...members, { user_id: memberId, role, joined_at: new Date() }],
     );
+    await d.membership.changed(g._id, [memberId]);
     await syncConversation(updated);
     d.notifier.joinConversation(target(updated), [memberId]);
     await announce(updated);

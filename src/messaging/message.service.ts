@@ -52,6 +52,13 @@ export function createMessageService(d: MessageDeps) {
   }
 
   return {
+    /** Writes what the send path defers (each conversation's last_seq), waiting at most `ms`; for a graceful shutdown. */
+    flushDeferred(ms = 2000): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()));
+      return Promise.race([sequencer.flushHeads(), bound]).finally(() => clearTimeout(timer));
+    },
+
     async send(ref: ConversationRef, actor: Actor, input: SendMessageBody & { client_message_id: string }): Promise<{ message: Message; duplicate: boolean }> {
       await d.validateAttachments(input);
       const reply_to = input.reply_to_message_id ? await replySnapshot(ref, input.reply_to_message_id) : null;

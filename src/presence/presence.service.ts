@@ -1,14 +1,22 @@
 // Presence for couples: the partner hears "online" when the first socket of a user opens
 // anywhere and "offline" (with last_seen) only when the last one closes.
+// Partner and mood come from the cached user facts (src/users/user-facts.ts): a connect
+// costs no user lookup, and a user without a partner costs nothing more.
 import type { Notifier } from "../events/notifier.ts";
-import type { UserModel } from "../users/user.model.ts";
+import type { UserFactsCache } from "../users/user-facts.ts";
 import type { PresenceStore } from "./presence-store.ts";
 
-export function createPresenceService(d: { store: PresenceStore; User: UserModel; notifier: Notifier }) {
+export function createPresenceService(d: { store: PresenceStore; users: UserFactsCache; notifier: Notifier }) {
   async function tellPartner(userId: string, status: "online" | "offline", lastSeen: string | null) {
-    const u = await d.User.findById(userId, { partner_id: 1, mood: 1 }).lean();
-    if (!u?.partner_id) return;
-    await d.notifier.toUsers("couples", [u.partner_id.toString()], "user_presence_update", { user_id: userId, status, last_seen: lastSeen, mood: u.mood ?? null }, { durable: false });
+    const u = await d.users.get(userId);
+    if (!u?.partnerId) return;
+    await d.notifier.toUsers("couples", [u.partnerId], "user_presence_update", { user_id: userId, status, last_seen: lastSeen, mood: u.mood }, { durable: false });
+  }
+
+  async function statusOf(userId: string) {
+    const online = (await d.store.count(userId)) > 0;
+    const u = await d.users.get(userId);
+    return { user_id: userId, status: online ? ("online" as const) : ("offline" as const), last_seen: online ? null : await d.store.lastSeen(userId), mood: u?.mood ?? null };
   }
 
   return {
@@ -21,10 +29,11 @@ export function createPresenceService(d: { store: PresenceStore; User: UserModel
       await d.store.setLastSeen(userId, at);
       await tellPartner(userId, "offline", at);
     },
-    async statusOf(userId: string) {
-      const online = (await d.store.count(userId)) > 0;
-      const u = await d.User.findById(userId, { mood: 1 }).lean();
-      return { user_id: userId, status: online ? ("online" as const) : ("offline" as const), last_seen: online ? null : await d.store.lastSeen(userId), mood: u?.mood ?? null };
+    statusOf,
+    /** The status of the user's partner, or null without one (what /couples sends on connect). */
+    async partnerStatusOf(userId: string) {
+      const partnerId = (await d.users.get(userId))?.partnerId;
+      return partnerId ? statusOf(partnerId) : null;
     },
     refresh: (entries: { userId: string; socketId: string }[]) => d.store.refresh(entries),
   };

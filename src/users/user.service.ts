@@ -15,16 +15,18 @@ interface NewUser {
   email?: string | undefined;
 }
 
-function isDuplicateKey(err: unknown): err is { keyPattern?: Record<string, unknown>; message?: string } {
-  return isDuplicateKeyError(err);
-}
-
 function usernameFrom(displayName: string): string {
   const base = displayName.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 24);
   return `${base.length >= 3 ? base : "user"}_${randomInt(1000, 10000)}`;
 }
 
-export function createUserService(deps: { User: UserModel; notifier: Notifier }) {
+/** The error body a taken phone or username gets (the same as when each had its own pre-check). */
+function alreadyUsed(field: string): AppError {
+  const message = field === "username" ? "is already taken" : "is already registered";
+  return new AppError("validation_error", `${field}: ${message}`, { fields: [{ field, message }] });
+}
+
+export function createUserService(deps: { User: UserModel; notifier: Notifier; onUserChanged?: (userId: string) => void }) {
   const { User } = deps;
 
   async function getDoc(userId: string): Promise<UserDoc> {
@@ -33,16 +35,19 @@ export function createUserService(deps: { User: UserModel; notifier: Notifier })
     return user;
   }
 
+  /** After a duplicate-key error: phone and username are the only unique fields, and a
+   *  taken phone is reported first (as the pre-checks did), whatever index MongoDB names. */
+  async function collidingField(phone: string): Promise<"phone" | "username"> {
+    return (await User.exists({ phone }).setOptions({ sanitizeFilter: true })) ? "phone" : "username";
+  }
+
   return {
     getDoc,
 
+    // No `exists` pre-checks: the unique indexes answer at insert time, and each pre-check
+    // scanned every user on FerretDB (it uses no index for queries). Only a refused insert
+    // asks which field collided, since FerretDB's duplicate-key error does not say.
     async create(input: NewUser): Promise<UserDoc> {
-      if (await User.exists({ phone: input.phone })) {
-        throw new AppError("validation_error", "phone: is already registered", { fields: [{ field: "phone", message: "is already registered" }] });
-      }
-      if (input.username && (await User.exists({ username: input.username }))) {
-        throw new AppError("validation_error", "username: is already taken", { fields: [{ field: "username", message: "is already taken" }] });
-      }
       // A generated username may collide; a few tries with a new suffix settle it.
       for (let attempt = 0; ; attempt++) {
         const username = input.username ?? usernameFrom(input.display_name);
@@ -50,11 +55,9 @@ export function createUserService(deps: { User: UserModel; notifier: Notifier })
           const created = await User.create({ ...input, username, email: input.email ?? null });
           return created.toObject();
         } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-          const field = Object.keys(err.keyPattern ?? {})[0] ?? (/username/.test(err.message ?? "") ? "username" : "phone");
-          if (input.username || field !== "username" || attempt >= 5) {
-            throw new AppError("validation_error", `${field}: is already registered`, { fields: [{ field, message: "is already registered" }] });
-          }
+          if (!isDuplicateKeyError(err)) throw err;
+          const field = await collidingField(input.phone);
+          if (input.username || field !== "username" || attempt >= 5) throw alreadyUsed(field);
         }
       }
     },
@@ -65,6 +68,7 @@ export function createUserService(deps: { User: UserModel; notifier: Notifier })
 
     async updateProfile(userId: string, patch: UpdateProfileBody) {
       const updated = await User.findByIdAndUpdate(userId, { $set: patch }, { returnDocument: "after", runValidators: true }).lean();
+      deps.onUserChanged?.(userId); // the cached mood (presence)
       if (!updated) throw notFound("User");
       await notifyPartner(updated);
       return toUserSelf(updated);

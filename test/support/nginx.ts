@@ -1,6 +1,6 @@
 // Runs Debian's nginx with the shipped deploy/nginx.conf, rendered for loopback ports.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,13 +8,21 @@ import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts"
 
 const shipped = join(dirname(fileURLToPath(import.meta.url)), "../../deploy/nginx.conf");
 
-export function renderNginxConf(opts: { listenPort: number; upstreamPorts: number[]; dir: string }): string {
+/**
+ * `workers` > 1 (benchmarks with thousands of clients): several worker processes share the
+ * listening socket (reuseport), so that no single worker needs more descriptors than the
+ * machine's per-process limit (each proxied client holds two).
+ */
+export function renderNginxConf(opts: { listenPort: number; upstreamPorts: number[]; dir: string; workers?: number }): string {
+  const workers = opts.workers ?? 1;
   let conf = readFileSync(shipped, "utf8");
-  const servers = opts.upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join("\n");
-  conf = conf.replace(/# BEGIN upstream servers[\s\S]*?# END upstream servers/, servers);
-  conf = conf.replace(/# BEGIN listen[\s\S]*?# END listen/, `listen 127.0.0.1:${opts.listenPort};`);
+  // Same server parameters as the shipped file, only the addresses change.
+  const params = /# BEGIN upstream servers\s*server \S+ ([^;]*);/.exec(conf)?.[1] ?? "";
+  const servers = opts.upstreamPorts.map((p) => `    server 127.0.0.1:${p} ${params};`).join("\n");
+  conf = conf.replace(/# BEGIN upstream servers[\s\S]*?# END upstream servers/, servers.trimStart());
+  conf = conf.replace(/(# BEGIN listen[\s\S]*?)listen 80\b([^;]*);/, `$1listen 127.0.0.1:${opts.listenPort}$2${workers > 1 ? " reuseport" : ""};`);
   conf = conf.replace(/\/tmp\/nginx-chat/g, join(opts.dir, "nginx-chat"));
-  conf = conf.replace("worker_processes auto;", "worker_processes 1;\nuser root;");
+  conf = conf.replace("worker_processes auto;", `worker_processes ${workers};\nuser root;`);
   return conf;
 }
 
@@ -24,14 +32,17 @@ export interface TestNginx {
   stop(): Promise<void>;
 }
 
-export async function startNginx(upstreamPorts: number[]): Promise<TestNginx> {
+export async function startNginx(upstreamPorts: number[], opts: { workers?: number; logFile?: string } = {}): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), "chat-nginx-"));
   chmodSync(dir, 0o755);
   const port = await freePort();
   const confPath = join(dir, "nginx.conf");
-  writeFileSync(confPath, renderNginxConf({ listenPort: port, upstreamPorts, dir }));
+  writeFileSync(confPath, renderNginxConf({ listenPort: port, upstreamPorts, dir, ...(opts.workers ? { workers: opts.workers } : {}) }));
   const bin = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-  const child: ChildProcess = spawn(bin, ["-p", dir, "-c", confPath, "-g", "daemon off;"], { stdio: ["ignore", "inherit", "inherit"] });
+  // nginx logs every refused upstream: a benchmark that kills nodes sends that to a file.
+  const log = opts.logFile ? openSync(opts.logFile, "w") : "inherit";
+  const child: ChildProcess = spawn(bin, ["-p", dir, "-c", confPath, "-g", "daemon off;"], { stdio: ["ignore", log, log] });
+  if (typeof log === "number") closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (hasExited(child)) throw new Error(`nginx exited with ${child.exitCode}`);

@@ -1,0 +1,54 @@
+// The two caches the Socket.IO handshake reads (user facts, session check), and how a
+// change reaches them: at once on the node that made it, and over the cluster bus
+// (src/infra/cluster-bus.ts) on the other nodes, without waiting for them. A node that
+// misses the message (cut off from Redis: pub/sub does not replay) still drops the entry
+// when its TTL ends, so the TTL stays the bound.
+import { socketIoClusterBus } from "../infra/cluster-bus.ts";
+import type { UserModel } from "../users/user.model.ts";
+import { createUserFacts } from "../users/user-facts.ts";
+import { createSessionCheck } from "./session-check.ts";
+import type { SessionModel } from "./session.model.ts";
+
+const EVENT = "handshake_cache_invalidate";
+
+interface Invalidation {
+  users: string[];
+  sessions: string[];
+}
+
+const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 10_000 && v.every((x) => typeof x === "string");
+
+/** `namespace`: any of the app's namespaces (its adapter carries the message). */
+export function createHandshakeCaches(d: { User: UserModel; Session: SessionModel; namespace: { adapter: object } }) {
+  const userFacts = createUserFacts({ User: d.User });
+  const sessionCheck = createSessionCheck({ Session: d.Session });
+  const bus = socketIoClusterBus(d.namespace);
+
+  function apply(m: Invalidation) {
+    userFacts.forget(m.users);
+    for (const sid of m.sessions) sessionCheck.revoked(sid);
+  }
+
+  function publish(m: Invalidation) {
+    apply(m);
+    void bus?.publish(EVENT, m);
+  }
+
+  bus?.subscribe(EVENT, (m) => {
+    const v = m as Partial<Invalidation> | null;
+    if (isIdList(v?.users) && isIdList(v?.sessions)) apply({ users: v.users, sessions: v.sessions });
+  });
+
+  return {
+    userFacts,
+    sessionCheck,
+    /** After a user's username, partner or mood changed (or the user was deleted). */
+    usersChanged(userIds: string[]) {
+      publish({ users: userIds, sessions: [] });
+    },
+    /** After a session was revoked: its handshakes are refused from now on, on every node. */
+    sessionRevoked(sessionId: string) {
+      publish({ users: [], sessions: [sessionId] });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The few facts about a user that every connect needs: that the user exists (the
+// handshake), its username (socket.data), its partner and mood (presence). Cached per user
+// for USER_FACTS_TTL_MS and read in batches (see batched-ttl-cache.ts), so connects and
+// reconnect storms cost no user lookup in the common case.
+//
+// Staleness: a change made through the services (profile update, partner link) is
+// forgotten at once on this node and, via src/auth/handshake-caches.ts, on the others; a
+// node that misses that message, or a user deleted in the database directly (the API has
+// no deletion), is right again within USER_FACTS_TTL_MS (docs/DECISIONS.md).
+import { createBatchedTtlCache } from "./batched-ttl-cache.ts";
+import type { UserModel } from "./user.model.ts";
+
+export const USER_FACTS_TTL_MS = 30_000;
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+export interface UserFacts {
+  username: string;
+  partnerId: string | null;
+  mood: string | null;
+}
+
+export function createUserFacts(d: { User: UserModel; ttlMs?: number; maxEntries?: number }) {
+  const cache = createBatchedTtlCache<UserFacts>({
+    ttlMs: d.ttlMs ?? USER_FACTS_TTL_MS,
+    maxEntries: d.maxEntries ?? 200_000,
+    maxBatch: 500,
+    maxConcurrent: 2,
+    async load(ids) {
+      // One malformed id would fail the cast of the whole batch; it names no user anyway.
+      const valid = ids.filter((id) => OBJECT_ID.test(id));
+      if (!valid.length) return new Map();
+      const rows = await d.User.find({ _id: { $in: valid } }, { username: 1, partner_id: 1, mood: 1 }).lean();
+      return new Map(rows.map((u) => [u._id.toString(), { username: u.username, partnerId: u.partner_id?.toString() ?? null, mood: u.mood ?? null }]));
+    },
+  });
+  return {
+    /** The user's facts, or null if no such user (or not a valid id). */
+    get(userId: string): UserFacts | null | Promise<UserFacts | null> {
+      return cache.get(userId);
+    },
+    /** Call after changing a user's username, partner or mood, or deleting it. */
+    forget(userIds: Iterable<string>) {
+      cache.forget(userIds);
+    },
+  };
+}
+
+export type UserFactsCache = ReturnType<typeof createUserFacts>;
