@@ -13,6 +13,7 @@
 //     [--rate 5] [--signals SIGTERM,SIGKILL] [--targets ours,baseline] [--workers 4]
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import mongoose from "mongoose";
 import { startRedis, type TestRedis } from "../test/support/redis-server.ts";
 import { startNginx, type TestNginx } from "../test/support/nginx.ts";
 import { freePort } from "../src/infra/embedded-db/embedded-db.ts";
@@ -75,6 +76,22 @@ function percentile(times: (number | null)[], share: number): number | null {
   return done.length >= need ? done[need - 1]! : null;
 }
 
+/** Each group's highest stored seq: the fixture's groups carry on from one run to the next. */
+async function topSeqs(dbUri: string, groupIds: string[]): Promise<Record<string, number>> {
+  const client = new mongoose.mongo.MongoClient(dbUri);
+  await client.connect();
+  try {
+    const out: Record<string, number> = {};
+    for (const g of groupIds) {
+      const top = await client.db().collection("messages").find({ conversation_key: `group:${g}` }).sort({ seq: -1 }).limit(1).next();
+      out[g] = (top?.seq as number | undefined) ?? 0;
+    }
+    return out;
+  } finally {
+    await client.close();
+  }
+}
+
 /** What a run has started besides its children: stopped on the way out, also on the deadline. */
 const started = new Set<{ stop(): Promise<void> }>();
 async function stopStarted() {
@@ -123,6 +140,7 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
     const userOf = (i: number) => i % USERS;
     const groupOf = (i: number) => fx.groupIds[Math.floor(userOf(i) / per)]!;
     const auth = (i: number) => (target === "ours" ? { token: fx.users[userOf(i)]!.token } : { uid: `storm${userOf(i)}`, groups: [groupOf(i)] });
+    const startSeqs = target === "ours" ? await topSeqs(dbUri, fx.groupIds) : {};
     const t0 = performance.now();
     const connects = await Promise.all(
       Array.from({ length: WORKERS }, async (_, w) => {
@@ -132,7 +150,7 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
         const mine = Array.from({ length: CLIENTS }, (_, i) => i).filter((i) => i % WORKERS === w);
         return worker.call<{ opened: number; failed: number; errors: Record<string, number> }>(
           "connect",
-          { url: nginx!.url, restUrl: nginx!.url, auths: mine.map(auth), tokens: target === "ours" ? mine.map((i) => fx.users[userOf(i)]!.token) : undefined, groups: mine.map((i) => [groupOf(i)]), localAddress: `127.0.0.${60 + w}`, concurrency: 25 },
+          { url: nginx!.url, restUrl: nginx!.url, auths: mine.map(auth), tokens: target === "ours" ? mine.map((i) => fx.users[userOf(i)]!.token) : undefined, groups: mine.map((i) => [groupOf(i)]), startSeqs, localAddress: `127.0.0.${60 + w}`, concurrency: 25 },
           600_000,
         );
       }),

@@ -17,6 +17,8 @@ export interface StormConnectArgs {
   tokens?: string[];
   /** The group ids each client must receive every message of. */
   groups: string[][];
+  /** Each group's highest seq before this run (groups outlive a run): clients start there. */
+  startSeqs: Record<string, number>;
   localAddress: string;
   concurrency: number;
 }
@@ -33,6 +35,12 @@ interface Client {
   groups: string[];
   epoch: string | undefined;
   lastEventSeq: number;
+  /**
+   * Where the event stream stood when the socket dropped. Live messages resume before the
+   * sync runs and move lastEventSeq past events missed while away; the sync must start
+   * from here, as the web client does (web/catch-up.js), or it skips them.
+   */
+  resumeFrom: number | null;
   convs: Map<string, SeqSet>;
   sessions: number;
   /**
@@ -84,10 +92,14 @@ async function getJson(path: string, token: string): Promise<{ status: number; b
 
 /** GET /api/events/sync from the last event position, page by page. */
 async function sync(c: Client) {
+  let since = c.resumeFrom ?? c.lastEventSeq;
   for (let attempt = 0; ; attempt++) {
     const epoch = c.epoch ? `&epoch=${encodeURIComponent(c.epoch)}` : "";
-    const res = await getJson(`/api/events/sync?since=${c.lastEventSeq}${epoch}&limit=500`, c.token!);
-    if (res.status === 410) return void (await Promise.all([...c.convs.keys()].map((conv) => fillGap(c, conv))));
+    const res = await getJson(`/api/events/sync?since=${since}${epoch}&limit=500`, c.token!);
+    if (res.status === 410) {
+      c.resumeFrom = null;
+      return void (await Promise.all([...c.convs.keys()].map((conv) => fillGap(c, conv))));
+    }
     if (res.status !== 200) {
       if (attempt < 20) {
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
@@ -96,11 +108,12 @@ async function sync(c: Client) {
       throw new Error(`sync ${res.status}`);
     }
     for (const e of res.body.events as { event_seq: number; type: string; data: { message?: { seq: number | null; conversation_id: string } } }[]) {
-      c.lastEventSeq = Math.max(c.lastEventSeq, e.event_seq);
       const m = e.data.message;
-      if (e.type === "new_message" && m && m.seq !== null) record(c, m.conversation_id, m.seq);
+      if (e.type === "new_message" && m && m.seq !== null && record(c, m.conversation_id, m.seq)) count("message via sync");
     }
-    if (!res.body.has_more) return;
+    since = res.body.next;
+    c.lastEventSeq = Math.max(c.lastEventSeq, since);
+    if (!res.body.has_more) return void (c.resumeFrom = null);
     if (res.body.retry_after_ms) await new Promise((r) => setTimeout(r, res.body.retry_after_ms));
   }
 }
@@ -110,8 +123,9 @@ async function fillGap(c: Client, conv: string) {
   for (let attempt = 0; attempt < 20; attempt++) {
     const s = c.convs.get(conv)!;
     if (s.ahead.size === 0) return;
+    count("history read");
     const res = await getJson(`/api/messages/${conv}/history?after_seq=${s.upTo}&limit=200`, c.token!);
-    if (res.status === 200) for (const m of res.body.messages as { seq: number | null }[]) if (m.seq !== null && m.seq > s.upTo) record(c, conv, m.seq);
+    if (res.status === 200) for (const m of res.body.messages as { seq: number | null }[]) if (m.seq !== null && m.seq > s.upTo && record(c, conv, m.seq)) count("message via history");
     // A hole younger than the server's grace is not served yet: ask again shortly.
     if (s.ahead.size) await new Promise((r) => setTimeout(r, 300));
   }
@@ -133,10 +147,13 @@ function openClient(a: StormConnectArgs, i: number): Promise<void> {
     forceNew: true,
     localAddress: a.localAddress,
   } as Parameters<typeof io>[1]);
-  const c: Client = { socket, token, groups: a.groups[i] ?? [], epoch: undefined, lastEventSeq: 0, convs: new Map(), sessions: 0, synced: true, backAt: null, caughtUpAt: null, recovered: null, catchingUp: Promise.resolve() };
+  const c: Client = { socket, token, groups: a.groups[i] ?? [], epoch: undefined, lastEventSeq: 0, resumeFrom: null, convs: new Map(), sessions: 0, synced: true, backAt: null, caughtUpAt: null, recovered: null, catchingUp: Promise.resolve() };
+  // As a real client that loaded the latest history first: it knows where each chat stands.
+  for (const g of c.groups) c.convs.set(g, { upTo: a.startSeqs[g] ?? 0, ahead: new Set() });
   clients.push(c);
   socket.on("disconnect", (reason) => {
     c.synced = false;
+    c.resumeFrom ??= c.lastEventSeq;
     count(`disconnect: ${reason}`);
   });
   socket.io.on("reconnect_error", (e) => count(`reconnect_error: ${e.message}`));
@@ -163,6 +180,7 @@ function openClient(a: StormConnectArgs, i: number): Promise<void> {
       }
       if (s.recovered || !token) {
         c.synced = true;
+        c.resumeFrom = null;
         if (c.caughtUpAt === null && c.backAt !== null) c.caughtUpAt = c.backAt;
         return;
       }
@@ -223,8 +241,6 @@ serve({
     for (const c of clients) {
       let mine = 0;
       for (const [conv, s] of c.convs) for (const seq of acked[conv] ?? []) if (seq > s.upTo && !s.ahead.has(seq)) mine++;
-      // A client that never saw a message of its group at all misses all of them.
-      for (const g of c.groups) if (!c.convs.has(g)) mine += acked[g]?.length ?? 0;
       missing += mine;
       if (mine) clientsMissing++;
     }

@@ -10,7 +10,8 @@ import type { ServerOptions } from "socket.io";
 import type { Config } from "../config.ts";
 import type { Logger } from "./logger.ts";
 import { createRedis, type Redis } from "./redis.ts";
-import { safeRestoreSession } from "./streams-recovery.ts";
+import { entryDecoder, safeRestoreSession } from "./streams-recovery.ts";
+import { createStreamTail, type StreamTail } from "./stream-tail.ts";
 
 export interface AdapterChoice {
   name: "memory" | "streams" | "pubsub";
@@ -38,13 +39,15 @@ export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger
   const streamName = "chat:sio";
   const sessionKeyPrefix = "chat:sio:session:";
   const factory = createStreamsAdapter(client, { streamName, maxLen: cfg.delivery.streamMaxLen, sessionKeyPrefix });
+  let tail: StreamTail | undefined;
   return {
     name: "streams",
     // socket.io instantiates the adapter with `new`, so this must be a function, not an arrow.
     adapter: function (nsp: { name: string }) {
       const adapter = factory(nsp);
-      const decodeEntry = (adapter.constructor as unknown as { decode: Parameters<typeof safeRestoreSession>[0]["decodeEntry"] }).decode;
-      adapter.restoreSession = safeRestoreSession({ redis: client, streamName, sessionKeyPrefix, nsp: nsp.name, decodeEntry }) as never;
+      const decodeEntry = (adapter.constructor as unknown as { decode: Parameters<typeof entryDecoder>[0] }).decode;
+      tail ??= createStreamTail({ redis: client, streamName, decode: entryDecoder(decodeEntry), maxEntries: cfg.delivery.streamMaxLen });
+      adapter.restoreSession = safeRestoreSession({ redis: client, tail, sessionKeyPrefix, nsp: nsp.name }) as never;
       return adapter;
     } as unknown as ServerOptions["adapter"],
     supportsRecovery: true,

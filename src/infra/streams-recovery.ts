@@ -2,14 +2,13 @@
 //
 // The adapter's own restoreSession reads the stream in a bounded loop and, if the bound
 // is hit while entries keep arriving, returns what it has as a successful recovery: the
-// client would believe it is complete. This version reads in bounded pages and, if it
-// cannot reach the end of the stream, refuses the recovery instead. The client then gets
+// client would believe it is complete. This version replays from the node's shared stream
+// tail (stream-tail.ts: one read serves every session recovering at the same time) and,
+// if the tail cannot cover the offset, refuses the recovery instead. The client then gets
 // `recovered === false` and catches up through /api/events/sync, which is complete.
 import { decode } from "@msgpack/msgpack";
 import type { Redis } from "./redis.ts";
-
-const PAGE = 1000;
-const MAX_PAGES = 200;
+import type { EntryDecoder, StreamTail } from "./stream-tail.ts";
 
 interface RawEntry {
   uid: string;
@@ -42,36 +41,35 @@ function toEntry(fields: string[]): RawEntry {
 
 const BROADCAST = "3";
 
-export function safeRestoreSession(opts: { redis: Redis; streamName: string; sessionKeyPrefix: string; nsp: string; decodeEntry: Decoder }) {
+/** How the stream tail decodes an entry (the adapter's own decoder does the packet). */
+export function entryDecoder(decodeEntry: Decoder): EntryDecoder {
+  return (fields) => {
+    const entry = toEntry(fields);
+    const none = { nsp: entry.nsp, rooms: [], except: [] };
+    if (entry.type !== BROADCAST) return none;
+    const message = decodeEntry(entry);
+    if (!message.data) return none;
+    return { nsp: entry.nsp, packet: message.data.packet.data, rooms: message.data.opts.rooms, except: message.data.opts.except };
+  };
+}
+
+/** `tail`: shared by the node's namespaces (one read of the stream serves them all). */
+export function safeRestoreSession(opts: { redis: Redis; tail: StreamTail; sessionKeyPrefix: string; nsp: string }) {
   return async (pid: string, offset: string): Promise<Session> => {
     if (!/^[0-9]+-[0-9]+$/.test(offset)) throw new Error("invalid offset");
-    const [raw, atOffset] = await Promise.all([
-      opts.redis.getdel(opts.sessionKeyPrefix + pid),
-      opts.redis.xrange(opts.streamName, offset, offset),
-    ]);
-    // An unknown pid, an expired session or an offset trimmed out of the stream all end here.
-    if (!raw || atOffset.length === 0) throw new Error("session or offset not found");
+    const [raw, after] = await Promise.all([opts.redis.getdel(opts.sessionKeyPrefix + pid), opts.tail.entriesAfter(offset)]);
+    // An unknown pid, an expired session, an offset trimmed out of the stream, or more
+    // missed entries than the tail holds all end here: the client syncs instead.
+    if (!raw || !after) throw new Error("session or offset not found");
     const session = decode(Buffer.from(raw, "base64")) as Session;
     session.missedPackets = [];
-    let cursor = offset;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const entries = await opts.redis.xrange(opts.streamName, `(${cursor}`, "+", "COUNT", PAGE);
-      for (const [id, fields] of entries) {
-        cursor = id;
-        const entry = toEntry(fields);
-        if (entry.nsp !== opts.nsp || entry.type !== BROADCAST) continue;
-        const message = opts.decodeEntry(entry);
-        if (!message.data) continue;
-        const { packet, opts: target } = message.data;
-        const included = target.rooms.length === 0 || session.rooms.some((r) => target.rooms.includes(r));
-        const excluded = session.rooms.some((r) => target.except.includes(r));
-        if (included && !excluded) {
-          packet.data.push(id);
-          session.missedPackets.push(packet.data);
-        }
-      }
-      if (entries.length < PAGE) return session;
+    for (const e of after) {
+      if (e.nsp !== opts.nsp || !e.packet) continue;
+      const included = e.rooms.length === 0 || session.rooms.some((r) => e.rooms.includes(r));
+      const excluded = session.rooms.some((r) => e.except.includes(r));
+      // A copy: the decoded packet is shared with every other session restored from it.
+      if (included && !excluded) session.missedPackets.push([...e.packet, e.id]);
     }
-    throw new Error("too many missed packets to replay; the client must sync");
+    return session;
   };
 }

@@ -31,6 +31,7 @@ export class ResilientClient {
   readonly reconnectTimes: number[] = [];
   #highestContiguous = new Map<string, number>();
   #catchingUp: Promise<void> = Promise.resolve();
+  #resumeFrom: number | null = null;
 
   readonly token: string;
   readonly rest: Api;
@@ -60,6 +61,9 @@ export class ResilientClient {
     }) as Socket<ServerEvents, ClientEvents>;
     this.socket.on("disconnect", () => {
       this.reconnectStartedAt ??= Date.now();
+      // Sync from where the stream stood at the drop: live messages resume before the sync
+      // runs, and their positions would carry the cursor past what was missed meanwhile.
+      this.#resumeFrom ??= this.lastEventSeq;
     });
     this.socket.on("session", (s) => {
       this.stats.connects++;
@@ -69,6 +73,7 @@ export class ResilientClient {
       }
       if (s.recovered) {
         this.stats.recovered++;
+        this.#resumeFrom = null;
         return;
       }
       if (this.stats.connects > 1) this.stats.notRecovered++;
@@ -156,11 +161,13 @@ export class ResilientClient {
   }
 
   async #sync() {
+    let since = this.#resumeFrom ?? this.lastEventSeq;
     for (;;) {
       const epoch = this.epoch ? `&epoch=${encodeURIComponent(this.epoch)}` : "";
-      const res = await this.rest.get(`/api/events/sync?since=${this.lastEventSeq}${epoch}&limit=500`, this.token);
+      const res = await this.rest.get(`/api/events/sync?since=${since}${epoch}&limit=500`, this.token);
       if (res.status === 410) {
         this.stats.resyncs++;
+        this.#resumeFrom = null;
         this.epoch = res.body.error.details?.epoch;
         for (const conv of new Set([...this.messages.values()].map((m) => m.conversation_id))) await this.#fillGap(conv);
         return;
@@ -170,7 +177,12 @@ export class ResilientClient {
         this.#seen(e.event_seq, res.body.epoch);
         if (e.type === "new_message" && e.data.message) this.#accept(e.data.message, "sync");
       }
-      if (!res.body.has_more) return;
+      since = res.body.next;
+      this.#seen(since, res.body.epoch);
+      if (!res.body.has_more) {
+        this.#resumeFrom = null;
+        return;
+      }
       if (res.body.retry_after_ms) await new Promise((r) => setTimeout(r, res.body.retry_after_ms));
     }
   }
