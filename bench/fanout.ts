@@ -198,7 +198,7 @@ function report(host: Machine, rows: Row[], name = resultName("fanout")) {
   };
   const notes = [
     `~150-byte text per message; the rate doubles from ~2k deliveries/s until a step fails, then bisects; each step runs ${STEP_MS / 1000} s, a step failing on latency alone is retried once (shared machine)`,
-    `rooms larger than ${MAX_DISTINCT} members reuse the same ${MAX_DISTINCT} real members on several sockets each (POST /api/groups takes at most 500 member_ids)`,
+    `rooms larger than ${MAX_DISTINCT} members reuse the same ${MAX_DISTINCT} real members on several sockets each (registering users is the slow part of the setup on the embedded database)`,
     "latency runs from the publisher's send to each receiver, so for our server it includes the whole send path (validation, database writes, event log) before the broadcast",
     "receivers are receive-only Socket.IO clients (bench/lib/lite-socket.ts) in 1-2 processes; the publisher is a socket.io-client in its own process",
     "reordered: a message that arrived after one with a higher seq (not lost; counted, not failed)",

@@ -10,9 +10,9 @@ export interface Fixture {
 }
 
 /**
- * Distinct users per room are capped: POST /api/groups takes at most 500 member_ids (and
- * every further invitation rewrites the whole group), so larger rooms reuse members on
- * several devices (sockets), which is what a room delivers to anyway.
+ * Distinct users per room are capped (registering them is the slow part of the setup, and
+ * every invitation beyond what POST /api/groups takes rewrites the whole group), so larger
+ * rooms reuse members on several devices (sockets), which is what a room delivers to anyway.
  */
 export async function makeFixture(o: { dbUri: string; sizes: number[]; maxDistinct: number; synthetic: boolean }): Promise<Fixture> {
   if (o.synthetic) {

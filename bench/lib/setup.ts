@@ -43,8 +43,8 @@ export async function registerUsers(url: string, n: number, prefix: string): Pro
   );
 }
 
-// POST /api/groups accepts at most 500 member_ids; the rest join by invitation.
-const CREATE_MAX_MEMBERS = 500;
+// POST /api/groups accepts at most 2 000 member_ids (group.schemas.ts); the rest join by invitation.
+const CREATE_MAX_MEMBERS = 2000;
 
 /** A private group owned by `owner` with `members` (real members: created, then invited). */
 export async function createGroup(url: string, owner: BenchUser, members: BenchUser[], groupId: string): Promise<string> {

@@ -4,14 +4,13 @@
 // gone there, a role granted there counts, and a newly added member's new socket on the
 // other node joins the group's room. A warm node answers group sends without the database.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { nextEvent, sleep } from "../support/clients.ts";
+import { describe, it } from "node:test";
+import { nextEvent } from "../support/clients.ts";
 import { closeAll, connectReady, messagePaths, send } from "../support/conversations.ts";
-import { startDatabase, type TestDatabase } from "../support/database.ts";
 import { buildGroup, buildUser } from "../support/factories.ts";
 import { api } from "../support/http.ts";
-import { startRedis, type TestRedis } from "../support/redis-server.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import type { TestServer } from "../support/server.ts";
+import { useTwoNodes } from "../support/two-nodes.ts";
 
 /** Counts the Group model's reads on one node (the app runs in this process). */
 function countGroupReads(node: TestServer) {
@@ -32,28 +31,14 @@ function countGroupReads(node: TestServer) {
 
 for (const adapter of ["streams", "pubsub"] as const) {
   describe(`group membership across two nodes, ${adapter} adapter`, () => {
-    let db: TestDatabase;
-    let redis: TestRedis;
-    let n1: TestServer;
-    let n2: TestServer;
-    before(async () => {
-      [db, redis] = await Promise.all([startDatabase(), startRedis()]);
-      n1 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
-      n2 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
-    });
-    after(async () => {
-      await sleep(300); // let the last client disconnects reach both nodes before they stop
-      await n1?.close();
-      await n2?.close();
-      await Promise.all([db?.stop(), redis?.stop()]);
-    });
+    const nodes = useTwoNodes(adapter);
 
     it("a member removed through node A can no longer post or read through node B", async () => {
-      const [rest1, rest2] = [api(n1.url), api(n2.url)];
+      const [rest1, rest2] = [api(nodes.n1.url), api(nodes.n2.url)];
       const [owner, member, other] = [await buildUser(rest1), await buildUser(rest1), await buildUser(rest1)];
       const g = await buildGroup(rest1, owner, [member, other]);
       const paths = messagePaths("group", g);
-      const sm = await connectReady(n2.url, "groups", member.token);
+      const sm = await connectReady(nodes.n2.url, "groups", member.token);
       try {
         await send(sm, g, "while still a member"); // node B now has the group cached
         assert.equal((await rest2.get(paths.latest(), member.token)).status, 200);
@@ -70,7 +55,7 @@ for (const adapter of ["streams", "pubsub"] as const) {
     });
 
     it("a group deleted through node A is gone on node B", async () => {
-      const [rest1, rest2] = [api(n1.url), api(n2.url)];
+      const [rest1, rest2] = [api(nodes.n1.url), api(nodes.n2.url)];
       const [owner, member] = [await buildUser(rest1), await buildUser(rest1)];
       const g = await buildGroup(rest1, owner, [member]);
       const paths = messagePaths("group", g);
@@ -81,7 +66,7 @@ for (const adapter of ["streams", "pubsub"] as const) {
     });
 
     it("a role granted through node A counts on node B at once", async () => {
-      const [rest1, rest2] = [api(n1.url), api(n2.url)];
+      const [rest1, rest2] = [api(nodes.n1.url), api(nodes.n2.url)];
       const [owner, member, author] = [await buildUser(rest1), await buildUser(rest1), await buildUser(rest1)];
       const g = await buildGroup(rest1, owner, [member, author]);
       const paths = messagePaths("group", g);
@@ -93,14 +78,14 @@ for (const adapter of ["streams", "pubsub"] as const) {
     });
 
     it("a member added through node A gets the group's messages on a new socket on node B", async () => {
-      const rest1 = api(n1.url);
+      const rest1 = api(nodes.n1.url);
       const [owner, member, newcomer] = [await buildUser(rest1), await buildUser(rest1), await buildUser(rest1)];
       const g = await buildGroup(rest1, owner, [member]);
       // Node B learns the newcomer's (empty) group list from a first socket.
-      const first = await connectReady(n2.url, "groups", newcomer.token);
+      const first = await connectReady(nodes.n2.url, "groups", newcomer.token);
       first.close();
       assert.equal((await rest1.post(`/api/groups/${g}/members`, { user_id: newcomer.id }, owner.token)).status, 200);
-      const sn = await connectReady(n2.url, "groups", newcomer.token);
+      const sn = await connectReady(nodes.n2.url, "groups", newcomer.token);
       try {
         const arrives = nextEvent(sn, "new_message", (p) => p.message.conversation_id === g, 5000);
         assert.equal((await rest1.post(messagePaths("group", g).post, { text: "welcome" }, member.token)).status, 201);
@@ -111,13 +96,13 @@ for (const adapter of ["streams", "pubsub"] as const) {
     });
 
     it("after warm-up, group sends and reconnects on a node do not read the groups collection", async () => {
-      const rest1 = api(n1.url);
+      const rest1 = api(nodes.n1.url);
       const [owner, member] = [await buildUser(rest1), await buildUser(rest1)];
       const g = await buildGroup(rest1, owner, [member]);
-      const so = await connectReady(n2.url, "groups", owner.token);
-      const sm = await connectReady(n2.url, "groups", member.token);
+      const so = await connectReady(nodes.n2.url, "groups", owner.token);
+      const sm = await connectReady(nodes.n2.url, "groups", member.token);
       await send(so, g, "warm-up");
-      const reads = countGroupReads(n2);
+      const reads = countGroupReads(nodes.n2);
       let again: Awaited<ReturnType<typeof connectReady>> | undefined;
       try {
         for (let i = 0; i < 5; i++) {
@@ -125,7 +110,7 @@ for (const adapter of ["streams", "pubsub"] as const) {
           await send(so, g, `hot ${i}`);
           await got;
         }
-        again = await connectReady(n2.url, "groups", member.token);
+        again = await connectReady(nodes.n2.url, "groups", member.token);
         assert.equal(reads.total(), 0);
       } finally {
         reads.restore();

@@ -1,13 +1,11 @@
 // Two nodes sharing Redis and the database: a logout or a partner link on one node reaches
 // the other node's handshake caches over the Socket.IO adapter, well within their TTL.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { connectClient, connected, sleep } from "../support/clients.ts";
-import { startDatabase, type TestDatabase } from "../support/database.ts";
 import { buildUser } from "../support/factories.ts";
 import { api } from "../support/http.ts";
-import { startRedis, type TestRedis } from "../support/redis-server.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { useTwoNodes } from "../support/two-nodes.ts";
 
 /** Polls until `check` holds; the message between nodes takes a few ms, the TTL 30 s. */
 async function within(ms: number, check: () => Promise<boolean>) {
@@ -21,29 +19,15 @@ async function within(ms: number, check: () => Promise<boolean>) {
 
 for (const adapter of ["streams", "pubsub"] as const) {
   describe(`handshake caches across two nodes, ${adapter} adapter`, () => {
-    let db: TestDatabase;
-    let redis: TestRedis;
-    let n1: TestServer;
-    let n2: TestServer;
-    before(async () => {
-      [db, redis] = await Promise.all([startDatabase(), startRedis()]);
-      n1 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
-      n2 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
-    });
-    after(async () => {
-      await sleep(300);
-      await n1?.close();
-      await n2?.close();
-      await Promise.all([db?.stop(), redis?.stop()]);
-    });
+    const nodes = useTwoNodes(adapter);
 
     it("a logout on one node is refused by the other node's next handshake within 2 s", async () => {
-      const u = await buildUser(api(n1.url));
-      const s = await connected(connectClient(n2.url, "groups", u.token)); // node 2 caches the session as live
+      const u = await buildUser(api(nodes.n1.url));
+      const s = await connected(connectClient(nodes.n2.url, "groups", u.token)); // node 2 caches the session as live
       s.disconnect();
-      assert.equal((await api(n1.url).call("POST", "/api/auth/logout", { token: u.token })).status, 204);
+      assert.equal((await api(nodes.n1.url).call("POST", "/api/auth/logout", { token: u.token })).status, 204);
       const refused = await within(2_000, async () => {
-        const again = connectClient(n2.url, "groups", u.token);
+        const again = connectClient(nodes.n2.url, "groups", u.token);
         try {
           await connected(again);
           return false;
@@ -57,11 +41,11 @@ for (const adapter of ["streams", "pubsub"] as const) {
     });
 
     it("a partner link on one node reaches the other node's cached user facts", async () => {
-      const [a, b] = [await buildUser(api(n1.url)), await buildUser(api(n1.url))];
-      const facts2 = n2.app.services.userFacts;
+      const [a, b] = [await buildUser(api(nodes.n1.url)), await buildUser(api(nodes.n1.url))];
+      const facts2 = nodes.n2.app.services.userFacts;
       assert.equal((await facts2.get(a.id))?.partnerId, null);
-      const req = await api(n1.url).post("/api/partners/request", { recipient_id: b.id }, a.token);
-      assert.equal((await api(n1.url).post(`/api/partners/requests/${req.body.id}/respond`, { action: "accept" }, b.token)).status, 204);
+      const req = await api(nodes.n1.url).post("/api/partners/request", { recipient_id: b.id }, a.token);
+      assert.equal((await api(nodes.n1.url).post(`/api/partners/requests/${req.body.id}/respond`, { action: "accept" }, b.token)).status, 204);
       assert.ok(await within(2_000, async () => (await facts2.get(a.id))?.partnerId === b.id));
     });
   });

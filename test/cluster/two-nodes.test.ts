@@ -2,39 +2,23 @@
 // a couple, a DM pair and a group split across the nodes talk in real time, for both
 // Redis adapters. Presence is correct across nodes and devices.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { collect, connectAs, nextEvent, request, sleep } from "../support/clients.ts";
-import { startDatabase, type TestDatabase } from "../support/database.ts";
 import { buildCouple, buildGroup, buildUser, dmIdOf } from "../support/factories.ts";
 import { api } from "../support/http.ts";
-import { startRedis, type TestRedis } from "../support/redis-server.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { useTwoNodes } from "../support/two-nodes.ts";
 
 for (const adapter of ["streams", "pubsub"] as const) {
   describe(`two nodes, ${adapter} adapter`, () => {
-    let db: TestDatabase;
-    let redis: TestRedis;
-    let n1: TestServer;
-    let n2: TestServer;
-    before(async () => {
-      [db, redis] = await Promise.all([startDatabase(), startRedis()]);
-      n1 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
-      n2 = await startTestServer({ dbUri: db.uri, redisUrl: redis.url, env: { SOCKET_ADAPTER: adapter } });
-    });
-    after(async () => {
-      await sleep(300); // let the last client disconnects reach both nodes before they stop
-      await n1?.close();
-      await n2?.close();
-      await Promise.all([db?.stop(), redis?.stop()]);
-    });
+    const nodes = useTwoNodes(adapter);
 
     it("a couple on different nodes chats, with presence across nodes and devices", async () => {
-      const { a, b, chatId } = await buildCouple(api(n1.url));
-      const sb = await connectAs(n2.url, "couples", b.token);
+      const { a, b, chatId } = await buildCouple(api(nodes.n1.url));
+      const sb = await connectAs(nodes.n2.url, "couples", b.token);
       const online = nextEvent(sb, "user_presence_update", (p) => p.user_id === a.id && p.status === "online");
-      const sa1 = await connectAs(n1.url, "couples", a.token);
+      const sa1 = await connectAs(nodes.n1.url, "couples", a.token);
       await online;
-      const sa2 = await connectAs(n2.url, "couples", a.token, ["polling"]); // a second device
+      const sa2 = await connectAs(nodes.n2.url, "couples", a.token, ["polling"]); // a second device
       const offline = collect(sb, "user_presence_update");
 
       const got = nextEvent(sb, "new_message");
@@ -57,13 +41,13 @@ for (const adapter of ["streams", "pubsub"] as const) {
     });
 
     it("a DM and a group span both nodes; an outsider hears nothing", async () => {
-      const rest = api(n2.url);
+      const rest = api(nodes.n2.url);
       const [a, b, c, outsider] = [await buildUser(rest), await buildUser(rest), await buildUser(rest), await buildUser(rest)];
       const groupId = await buildGroup(rest, a, [b, c]);
-      const ga = await connectAs(n1.url, "groups", a.token);
-      const gb = await connectAs(n2.url, "groups", b.token, ["polling"]);
-      const gc = await connectAs(n1.url, "groups", c.token);
-      const go = await connectAs(n2.url, "groups", outsider.token);
+      const ga = await connectAs(nodes.n1.url, "groups", a.token);
+      const gb = await connectAs(nodes.n2.url, "groups", b.token, ["polling"]);
+      const gc = await connectAs(nodes.n1.url, "groups", c.token);
+      const go = await connectAs(nodes.n2.url, "groups", outsider.token);
       const heardByOutsider = collect(go, "new_message");
       const toB = nextEvent(gb, "new_message");
       const toC = nextEvent(gc, "new_message");
@@ -72,8 +56,8 @@ for (const adapter of ["streams", "pubsub"] as const) {
       assert.equal((await toC).message.seq, 1);
 
       const dmId = dmIdOf(a, b);
-      const da = await connectAs(n1.url, "dm", a.token);
-      const db2 = await connectAs(n2.url, "dm", b.token);
+      const da = await connectAs(nodes.n1.url, "dm", a.token);
+      const db2 = await connectAs(nodes.n2.url, "dm", b.token);
       const dmGot = nextEvent(db2, "new_message");
       await request(da, "send_message", { chat_id: dmId, client_message_id: "d1", text: "psst" });
       assert.equal((await dmGot).message.conversation_id, dmId);
