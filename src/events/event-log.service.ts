@@ -1,11 +1,12 @@
-// Appends durable events and serves /api/events/sync.
+// Appends durable events, keeps the stream document, prunes; /api/events/sync reads
+// through event-sync.ts.
 import { isDuplicateKeyError } from "../infra/mongo.ts";
 import { randomUUID } from "node:crypto";
 import type { Model, mongo } from "mongoose";
-import { AppError } from "../shared/errors.ts";
-import { createReadBatcher } from "../shared/read-batcher.ts";
+import { createCoalescer } from "../shared/read-batcher.ts";
 import type { EventDoc, StreamDoc } from "./event.model.ts";
-import { createEventTail, firstAfter, type TailView } from "./event-tail.ts";
+import { createEventSync } from "./event-sync.ts";
+import { createEventTail } from "./event-tail.ts";
 
 const STREAM_ID = "main";
 
@@ -17,21 +18,11 @@ export interface AppendInput {
   payload: Record<string, unknown>;
 }
 
-export interface SyncPage {
-  epoch: string;
-  events: { event_seq: number; type: string; namespace: string; data: Record<string, unknown>; created_at: string }[];
-  next: number;
-  has_more: boolean;
-  /** Set when the page stopped at events still being written: sync again after this delay. */
-  retry_after_ms?: number;
-}
-
 // Sync never serves past a hole younger than this; an older hole is a position whose writer
 // died and will never fill. This node's own writes leave no holes (see below): a reader
 // sees one only while another writer's insert is landing, or in old data.
 const HOLE_GRACE_MS = 3000;
 const BATCH = 500;
-const SCAN = 5000;
 // Events the shared tail keeps in memory for sync (src/events/event-tail.ts).
 const TAIL_MAX = 5000;
 // How often (at most) the stream document's last_seq follows what this node has written.
@@ -47,7 +38,6 @@ const PUBLISH_HEAD_MS = 250;
 // for lastSeq() and as the floor when every event has been pruned.
 export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<StreamDoc>; retentionSec: number; maxPage: number }) {
   let epochCache: string | undefined;
-  const tail = createEventTail({ Event: d.Event, Stream: d.Stream, streamId: STREAM_ID, graceMs: HOLE_GRACE_MS, maxEvents: TAIL_MAX });
   // The driver's collection: an insert without mongoose's document building.
   const events = d.Event.collection as unknown as mongo.Collection<EventDoc>;
   /** The highest position known to exist; undefined: unknown, reread before the next write. */
@@ -77,11 +67,14 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
 
   // Every socket connect reads the stream (its `session` event carries last_event_seq), and
   // after a node dies thousands connect at once: they share reads (src/shared/read-batcher.ts).
-  const streamReads = createReadBatcher(async () => new Map([[STREAM_ID, (await d.Stream.findById(STREAM_ID).lean()) ?? (await createStream())]]));
+  const readStream = createCoalescer<null, StreamDoc>(async (callers) => {
+    const doc = (await d.Stream.findById(STREAM_ID).lean()) ?? (await createStream());
+    return callers.map(() => doc);
+  });
 
   /** The stream document: a plain read (shared by concurrent callers), created on first use. */
   async function stream(): Promise<StreamDoc> {
-    const doc = (await streamReads.get(STREAM_ID))!;
+    const doc = await readStream(null);
     // A stream reset (new epoch) starts over: positions are reread before the next write.
     if (epochCache !== undefined && epochCache !== doc.epoch) {
       head = undefined;
@@ -91,6 +84,14 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
     epochCache = doc.epoch;
     return doc;
   }
+
+  const reader = createEventSync({
+    Event: d.Event,
+    tail: createEventTail({ Event: d.Event, Stream: d.Stream, streamId: STREAM_ID, graceMs: HOLE_GRACE_MS, maxEvents: TAIL_MAX }),
+    stream,
+    graceMs: HOLE_GRACE_MS,
+    maxPage: d.maxPage,
+  });
 
   /** The highest position that exists (or existed before pruning). */
   async function readHead(): Promise<number> {
@@ -182,40 +183,6 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
     publishHead();
   }
 
-  /** The highest position up to which the stream has no hole that may still fill. */
-  async function settledThrough(since: number): Promise<{ through: number; more: boolean; waiting: boolean }> {
-    const ids = await d.Event.find({ _id: { $gt: since } }, { _id: 1, created_at: 1 }).sort({ _id: 1 }).limit(SCAN).lean();
-    const now = Date.now();
-    let through = since;
-    for (const row of ids) {
-      if (row._id !== through + 1 && now - row.created_at.getTime() < HOLE_GRACE_MS) return { through, more: true, waiting: true };
-      through = row._id;
-    }
-    return { through, more: ids.length === SCAN, waiting: false };
-  }
-
-  /** settledThrough over the tail: the same rule, with hole ages judged at the tail's read. */
-  function settledIn(view: TailView, since: number): { through: number; more: boolean; waiting: boolean } {
-    let through = since;
-    for (let i = firstAfter(view.rows, since); i < view.rows.length; i++) {
-      const row = view.rows[i]!;
-      if (row._id !== through + 1 && view.readAt - row.created_at.getTime() < HOLE_GRACE_MS) return { through, more: true, waiting: true };
-      through = row._id;
-    }
-    return { through, more: false, waiting: false };
-  }
-
-  /** The user's events in (since, through] from the tail, at most `max`. */
-  function visibleIn(view: TailView, since: number, through: number, userId: string, keys: Set<string>, max: number): EventDoc[] {
-    const out: EventDoc[] = [];
-    for (let i = firstAfter(view.rows, since); i < view.rows.length && out.length < max; i++) {
-      const row = view.rows[i]!;
-      if (row._id > through) break;
-      if ((row.conversation_key !== null && keys.has(row.conversation_key)) || row.user_ids.includes(userId)) out.push(row);
-    }
-    return out;
-  }
-
   return {
     async epoch(): Promise<string> {
       return epochCache ?? (await stream()).epoch;
@@ -243,49 +210,8 @@ export function createEventLog(d: { Event: Model<EventDoc>; Stream: Model<Stream
       });
     },
 
-    /** Events after `since` visible to a user who is a member of `conversationKeys`. */
-    async sync(userId: string, conversationKeys: string[], since: number, epoch: string | undefined, limit: number): Promise<SyncPage> {
-      // The common case (a client away for seconds or minutes, maybe thousands at once after
-      // a node died) is served from the shared tail read; anything older by direct queries.
-      const view = await tail.view(since);
-      const s = view?.stream ?? (await stream());
-      if (epoch !== undefined && epoch !== s.epoch) {
-        throw new AppError("resync_required", "The event stream was reset (epoch changed); refetch history", { epoch: s.epoch });
-      }
-      if (since < s.pruned_through) {
-        throw new AppError("resync_required", `Events up to ${s.pruned_through} were pruned; refetch history`, {
-          epoch: s.epoch,
-          oldest_available: s.pruned_through + 1,
-        });
-      }
-      const take = Math.min(Math.max(limit, 1), d.maxPage);
-      const cap = view ? settledIn(view, since) : await settledThrough(since);
-      const rows = view
-        ? visibleIn(view, since, cap.through, userId, new Set(conversationKeys), take + 1)
-        : await d.Event.find({
-            _id: { $gt: since, $lte: cap.through },
-            $or: [{ user_ids: userId }, { conversation_key: { $in: conversationKeys } }],
-          })
-            .sort({ _id: 1 })
-            .limit(take + 1)
-            .lean();
-      const page = rows.slice(0, take);
-      const full = rows.length > take;
-      return {
-        epoch: s.epoch,
-        events: page.map((r) => ({
-          event_seq: r._id,
-          type: r.type,
-          namespace: r.ns,
-          data: { ...r.payload, meta: { event_seq: r._id, epoch: s.epoch } },
-          created_at: r.created_at.toISOString(),
-        })),
-        // Past other users' events too: the cursor may move beyond the last event returned.
-        next: full ? page[page.length - 1]!._id : cap.through,
-        has_more: full || cap.more,
-        ...(cap.waiting ? { retry_after_ms: HOLE_GRACE_MS / 10 } : {}),
-      };
-    },
+    /** Events after `since` visible to a user who is a member of `conversationKeys` (event-sync.ts). */
+    sync: reader.sync,
 
     /** Deletes events older than the retention and remembers how far it pruned. */
     async prune(now = Date.now()): Promise<number> {

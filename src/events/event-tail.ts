@@ -4,7 +4,7 @@
 // collection. Here, requests that arrive while a read is in flight wait for the next read,
 // and that read starts after they arrived, so each answer reflects the log at a moment
 // after its request, exactly as a direct query would; the database sees one read per round
-// trip, not one per client.
+// trip, not one per client (src/shared/read-batcher.ts).
 //
 // The tail holds every event with a position above `floor` as of its last read, in order.
 // Reads are incremental: positions up to `final` cannot change any more (no hole below it
@@ -12,6 +12,7 @@
 // older than the floor, or one that would need more than `maxEvents`, is not served here
 // (the caller falls back to its direct query).
 import type { Model } from "mongoose";
+import { createCoalescer } from "../shared/read-batcher.ts";
 import type { EventDoc, StreamDoc } from "./event.model.ts";
 
 export interface TailView {
@@ -24,20 +25,20 @@ export interface TailView {
   readAt: number;
 }
 
-interface Waiter {
-  since: number;
-  resolve(view: TailView | null): void;
-  reject(err: unknown): void;
-}
-
-/** The highest position below which no hole may still fill (an older hole never will). */
-export function finalThrough(floor: number, rows: readonly EventDoc[], readAt: number, graceMs: number): number {
-  let through = floor;
-  for (const row of rows) {
-    if (row._id !== through + 1 && readAt - row.created_at.getTime() < graceMs) return through;
+/**
+ * The hole rule of the event stream, for rows ascending by position, from rows[from] on:
+ * the highest position after `since` below which no hole may still fill. A hole is final
+ * once the row after it is older than `graceMs` at `at` (its writer died); a younger one
+ * stops the walk (`waiting`).
+ */
+export function settledThrough(rows: readonly Pick<EventDoc, "_id" | "created_at">[], since: number, at: number, graceMs: number, from = 0): { through: number; waiting: boolean } {
+  let through = since;
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row._id !== through + 1 && at - row.created_at.getTime() < graceMs) return { through, waiting: true };
     through = row._id;
   }
-  return through;
+  return { through, waiting: false };
 }
 
 /** Index of the first row with _id > since (rows ascending). */
@@ -56,8 +57,6 @@ export function createEventTail(d: { Event: Model<EventDoc>; Stream: Model<Strea
   let rows: EventDoc[] = [];
   let floor = -1; // -1: nothing read yet
   let final = -1;
-  let waiting: Waiter[] = [];
-  let reading = false;
   let epoch: string | undefined;
 
   async function read(minSince: number): Promise<TailView | null> {
@@ -91,7 +90,7 @@ export function createEventTail(d: { Event: Model<EventDoc>; Stream: Model<Strea
       rows = fresh;
       floor = fresh.length === d.maxEvents ? fresh[0]!._id - 1 : minSince;
     } else rows = [...rows.filter((r) => r._id <= final), ...fresh];
-    final = finalThrough(floor, rows, readAt, d.graceMs);
+    final = settledThrough(rows, floor, readAt, d.graceMs).through;
     // Keep the tail bounded: forget the oldest final rows (the floor moves up past them).
     if (rows.length > d.maxEvents) {
       const drop = rows.length - d.maxEvents;
@@ -104,36 +103,15 @@ export function createEventTail(d: { Event: Model<EventDoc>; Stream: Model<Strea
     return { stream, rows, floor, readAt };
   }
 
-  async function drain() {
-    reading = true;
-    try {
-      while (waiting.length) {
-        const batch = waiting;
-        waiting = [];
-        const minSince = Math.min(...batch.map((w) => w.since));
-        try {
-          const view = await read(minSince);
-          for (const w of batch) w.resolve(view && w.since >= view.floor ? view : null);
-        } catch (err) {
-          for (const w of batch) w.reject(err);
-        }
-      }
-    } finally {
-      reading = false;
-    }
-  }
-
   return {
     /**
      * The tail as of a read issued after this call, or null when it cannot serve `since`
      * (the caller then queries directly).
      */
-    view(since: number): Promise<TailView | null> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ since, resolve, reject });
-        if (!reading) void drain();
-      });
-    },
+    view: createCoalescer<number, TailView | null>(async (sinces) => {
+      const view = await read(Math.min(...sinces));
+      return sinces.map((since) => (view && since >= view.floor ? view : null));
+    }),
   };
 }
 

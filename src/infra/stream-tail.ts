@@ -5,6 +5,7 @@
 // stream in Redis and here (bench/storm.ts). Requests that arrive while a read is in flight
 // wait for the next one, which starts after they arrived: each recovery still sees the
 // stream up to a moment after its request, as a direct read would.
+import { createCoalescer } from "../shared/read-batcher.ts";
 import type { Redis } from "./redis.ts";
 
 export interface TailEntry {
@@ -25,12 +26,6 @@ export function compareIds(a: string, b: string): number {
 
 export type EntryDecoder = (fields: string[]) => Omit<TailEntry, "id">;
 
-interface Waiter {
-  offset: string;
-  resolve(entries: readonly TailEntry[] | null): void;
-  reject(err: unknown): void;
-}
-
 /**
  * `entriesAfter(offset)` resolves with the entries after `offset`, or null when the tail
  * cannot prove `offset` is in the stream (trimmed, or older than the tail): the caller
@@ -41,8 +36,6 @@ export function createStreamTail(o: { redis: Redis; streamName: string; decode: 
   const page = o.page ?? 1000;
   // Every entry of the stream from entries[0] on, as of the last read (entries[0] included).
   let entries: TailEntry[] = [];
-  let waiting: Waiter[] = [];
-  let reading = false;
 
   async function readFrom(start: string, inclusive: boolean): Promise<TailEntry[] | null> {
     const out: TailEntry[] = [];
@@ -82,36 +75,15 @@ export function createStreamTail(o: { redis: Redis; streamName: string; decode: 
     if (entries.length > max) entries = entries.slice(entries.length - max);
   }
 
-  async function drain() {
-    reading = true;
-    try {
-      while (waiting.length) {
-        const batch = waiting;
-        waiting = [];
-        const oldest = batch.reduce((a, w) => (compareIds(w.offset, a) < 0 ? w.offset : a), batch[0]!.offset);
-        try {
-          await refresh(oldest);
-          const snapshot = entries;
-          for (const w of batch) {
-            const at = indexOf(w.offset);
-            w.resolve(at < 0 ? null : snapshot.slice(at + 1));
-          }
-        } catch (err) {
-          for (const w of batch) w.reject(err);
-        }
-      }
-    } finally {
-      reading = false;
-    }
-  }
-
   return {
-    entriesAfter(offset: string): Promise<readonly TailEntry[] | null> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ offset, resolve, reject });
-        if (!reading) void drain();
+    entriesAfter: createCoalescer<string, readonly TailEntry[] | null>(async (offsets) => {
+      await refresh(offsets.reduce((a, o) => (compareIds(o, a) < 0 ? o : a)));
+      const snapshot = entries;
+      return offsets.map((offset) => {
+        const at = indexOf(offset);
+        return at < 0 ? null : snapshot.slice(at + 1);
       });
-    },
+    }),
   };
 }
 

@@ -1,22 +1,24 @@
-// Coalesces reads by key: calls that arrive while a read is in flight wait for the next
-// read, which starts after they arrived (so no answer is older than its request) and
-// covers every key waiting. Under a burst (thousands of clients syncing after a node
-// died) the database sees one query per round trip instead of one per caller.
-export function createReadBatcher<K, V>(readMany: (keys: K[]) => Promise<Map<K, V>>) {
-  let waiting = new Map<K, { resolve(v: V | undefined): void; reject(err: unknown): void }[]>();
+// Coalesces reads: calls that arrive while a read is in flight wait for the next read,
+// which starts after they arrived (so no answer is older than its request) and serves all
+// of them at once. Under a burst (thousands of clients reconnecting or syncing after a
+// node died) the database or Redis sees one read per round trip instead of one per caller.
+
+/** `readAll` answers a whole batch of requests, one result per request, in order. */
+export function createCoalescer<Req, Res>(readAll: (requests: Req[]) => Promise<Res[]>): (request: Req) => Promise<Res> {
+  let waiting: { request: Req; resolve(r: Res): void; reject(err: unknown): void }[] = [];
   let reading = false;
 
   async function drain() {
     reading = true;
     try {
-      while (waiting.size) {
+      while (waiting.length) {
         const batch = waiting;
-        waiting = new Map();
+        waiting = [];
         try {
-          const found = await readMany([...batch.keys()]);
-          for (const [key, callers] of batch) for (const c of callers) c.resolve(found.get(key));
+          const results = await readAll(batch.map((w) => w.request));
+          batch.forEach((w, i) => w.resolve(results[i]!));
         } catch (err) {
-          for (const callers of batch.values()) for (const c of callers) c.reject(err);
+          for (const w of batch) w.reject(err);
         }
       }
     } finally {
@@ -24,14 +26,18 @@ export function createReadBatcher<K, V>(readMany: (keys: K[]) => Promise<Map<K, 
     }
   }
 
-  return {
-    get(key: K): Promise<V | undefined> {
-      return new Promise((resolve, reject) => {
-        const callers = waiting.get(key) ?? [];
-        callers.push({ resolve, reject });
-        waiting.set(key, callers);
-        if (!reading) void drain();
-      });
-    },
-  };
+  return (request) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ request, resolve, reject });
+      if (!reading) void drain();
+    });
+}
+
+/** The keyed form: one read of every distinct key waiting. */
+export function createReadBatcher<K, V>(readMany: (keys: K[]) => Promise<Map<K, V>>) {
+  const get = createCoalescer<K, V | undefined>(async (keys) => {
+    const found = await readMany([...new Set(keys)]);
+    return keys.map((k) => found.get(k));
+  });
+  return { get };
 }
