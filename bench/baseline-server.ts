@@ -14,6 +14,7 @@ import { Server, type ServerOptions } from "socket.io";
 import { Redis } from "ioredis";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { parseConfig } from "../src/config.ts";
+import { sentState } from "../src/messaging/message.model.ts";
 import { serve, notify } from "./lib/ipc.ts";
 import { createProbe, fdLimit } from "./lib/server-probe.ts";
 
@@ -74,12 +75,7 @@ async function start(args: StartArgs) {
           media: null,
           sticker: null,
           reply_to: null,
-          edited: false,
-          last_edited_at: null,
-          edits: [],
-          deleted: false,
-          deleted_at: null,
-          reactions: {},
+          ...sentState(),
           mode: null,
           created_at: new Date().toISOString(),
         };

@@ -34,7 +34,7 @@ import { KeyedMutex } from "../shared/keyed-mutex.ts";
 import { createConversationHeads } from "./conversation-heads.ts";
 import { createInsertBatcher } from "./insert-batcher.ts";
 import { overlayConversationHeads, type ConversationModel } from "./conversation.model.ts";
-import type { MessageDoc, MessageModel } from "./message.model.ts";
+import { sentState, type MessageDoc, type MessageModel } from "./message.model.ts";
 
 export type NewMessage = Omit<MessageDoc, "_id" | "seq" | "edited" | "last_edited_at" | "edits" | "deleted" | "deleted_at" | "reactions">;
 
@@ -135,12 +135,7 @@ export function createSequencer(d: { Message: MessageModel; Conversation: Conver
         media: base.media ?? null,
         sticker: base.sticker ?? null,
         reply_to: base.reply_to ?? null,
-        edited: false,
-        last_edited_at: null,
-        edits: [],
-        deleted: false,
-        deleted_at: null,
-        reactions: {},
+        ...sentState(),
         mode: base.mode ?? null,
         created_at: base.created_at,
       };

@@ -61,6 +61,14 @@ messageSchema.index({ conversation_key: 1, created_at: -1 });
 
 export type MessageModel = Model<MessageDoc>;
 
+/**
+ * What every message is when it is sent: not edited, not deleted, no reactions. The same
+ * in the database and on the wire; fresh arrays and objects on every call.
+ */
+export function sentState() {
+  return { edited: false, last_edited_at: null, edits: [] as never[], deleted: false, deleted_at: null, reactions: {} as Record<string, never> };
+}
+
 export function defineMessageModel(conn: Connection): MessageModel {
   return conn.model<MessageDoc>("Message", messageSchema, "messages");
 }

@@ -8,7 +8,7 @@ import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRef } from "./conversation-policy.ts";
 import type { ConversationModel } from "./conversation.model.ts";
 import type { LatestWindow } from "./latest-window.ts";
-import type { MessageDoc, MessageModel } from "./message.model.ts";
+import { sentState, type MessageDoc, type MessageModel } from "./message.model.ts";
 import { reactionSummary, toMessage, toReactions } from "./message.dto.ts";
 import type { SendMessageBody } from "./message.schemas.ts";
 import { createSequencer, repairHoles } from "./message-sequencer.ts";
@@ -78,7 +78,7 @@ export function createMessageService(d: MessageDeps) {
 
       if (ref.mode === "incognito") {
         // Delivered live only: never stored, never in the sync log, no seq.
-        const message = toMessage({ ...base, _id: new Types.ObjectId(), seq: null, edited: false, last_edited_at: null, edits: [], deleted: false, deleted_at: null, reactions: {} });
+        const message = toMessage({ ...base, _id: new Types.ObjectId(), seq: null, ...sentState() });
         await d.notifier.toConversation(ref, "new_message", { message }, { durable: false });
         d.emitToUser(ref.ns, actor.id, "message_ack", ackOf(message, false));
         return { message, duplicate: false };

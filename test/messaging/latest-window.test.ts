@@ -7,6 +7,7 @@ import type { Message } from "../../handlers/events.ts";
 import { createLogger } from "../../src/infra/logger.ts";
 import { createRedis, type Redis } from "../../src/infra/redis.ts";
 import { memoryLatestWindow, redisLatestWindow, type LatestWindow } from "../../src/messaging/latest-window.ts";
+import { sentState } from "../../src/messaging/message.model.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
 let server: TestRedis;
@@ -38,11 +39,7 @@ function msg(seq: number, text = `message ${seq}`): Message {
     media: null,
     sticker: null,
     reply_to: null,
-    edited: false,
-    last_edited_at: null,
-    edits: [],
-    deleted: false,
-    deleted_at: null,
+    ...sentState(),
     reactions: { u2: { emoji: "👍🏽", at: "2026-01-01T00:00:00.000Z", user_id: "u2", username: "bob" } },
     mode: null,
     created_at: new Date(1_700_000_000_000 + seq).toISOString(),

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message } from "../../handlers/events.ts";
+import { sentState } from "../../src/messaging/message.model.ts";
 import { createCatchUp } from "../../web/catch-up.js";
 import { createEventHandler } from "../../web/events.js";
 import { createStore, dmIdOf, mergeMessage, newConversation, orderedMessages } from "../../web/store.js";
@@ -24,12 +25,7 @@ function msg(seq: number | null, over: Partial<Message> = {}): Message {
     media: null,
     sticker: null,
     reply_to: null,
-    edited: false,
-    last_edited_at: null,
-    edits: [],
-    deleted: false,
-    deleted_at: null,
-    reactions: {},
+    ...sentState(),
     mode: "normal",
     created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq ?? 0)).toISOString(),
     ...over,
