@@ -6,8 +6,8 @@
 // as it gets within the time budget and the server's file-descriptor limit).
 //   npm run bench:connections [-- --smoke] [--goal 100000] [--wave 2000] [--ramp-budget-s 240]
 import { fileURLToPath } from "node:url";
-import { spawnChild, stopAll, type ChildHandle } from "./lib/ipc.ts";
-import { flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
+import { spawnChild, runBenchmark, type ChildHandle } from "./lib/ipc.ts";
+import { exitIfBroken, flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import type { ProbeWindow } from "./lib/server-probe.ts";
 import { fdLimit } from "./lib/server-probe.ts";
 import { benchDatabase, benchEnv, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
@@ -170,14 +170,7 @@ async function main() {
     if (smoke && r.reached < goal) broken.push(`${r.target}: reached ${r.reached} of ${goal} (${r.stop_reason})`);
     if (r.errors.dropped_while_idle) broken.push(`${r.target}: ${r.errors.dropped_while_idle} connections dropped while idle`);
   }
-  if (broken.length) {
-    console.error(`BROKEN:\n  ${broken.join("\n  ")}`);
-    process.exit(1);
-  }
+  exitIfBroken(broken);
 }
 
-main().catch(async (err) => {
-  console.error(err);
-  await stopAll();
-  process.exit(1);
-});
+runBenchmark(main);

@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import mongoose from "mongoose";
 import type { TestDatabase } from "../test/support/database.ts";
 import { Histogram, type Summary } from "./lib/histogram.ts";
-import { spawnChild, stopAll, type ChildHandle } from "./lib/ipc.ts";
-import { flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
+import { spawnChild, runBenchmark, type ChildHandle } from "./lib/ipc.ts";
+import { exitIfBroken, flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import type { RoomReport } from "./lib/room-load.ts";
 import { procCpuMs, type ProbeWindow } from "./lib/server-probe.ts";
 import { benchDatabase, benchEnv, findDbPid, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
@@ -182,14 +182,7 @@ async function main() {
   writeResults(resultsDir(smoke), resultName("dm"), { machine: host, pairs: K, phase_ms: phaseMs, phases }, tables, notes);
 
   const broken = phases.filter((p) => p.acked === 0 || p.missing > 0 || p.gaps > 0 || p.duplicates > 0 || p.errors > 0).map((p) => `${p.target} ${p.mode}: acked ${p.acked}, missing ${p.missing}, gaps ${p.gaps}, errors ${JSON.stringify(p.error_kinds)}`);
-  if (broken.length) {
-    console.error(`BROKEN:\n  ${broken.join("\n  ")}`);
-    process.exit(1);
-  }
+  exitIfBroken(broken);
 }
 
-main().catch(async (err) => {
-  console.error(err);
-  await stopAll();
-  process.exit(1);
-});
+runBenchmark(main);

@@ -13,9 +13,9 @@ import { basename } from "node:path";
 import { startDatabase, type TestDatabase } from "../test/support/database.ts";
 import { startRedis, type TestRedis } from "../test/support/redis-server.ts";
 import { makeFixture, type Fixture } from "./lib/fanout-fixture.ts";
-import { stopAll } from "./lib/ipc.ts";
+import { runBenchmark, stopAll } from "./lib/ipc.ts";
 import { findRate, type SearchResult } from "./lib/rate-search.ts";
-import { deadline, flags, machine, onInterrupt, ratio, resultName, resultsDir, writeResults, type Machine, type Table } from "./lib/report.ts";
+import { deadline, exitIfBroken, flags, machine, onInterrupt, ratio, resultName, resultsDir, writeResults, type Machine, type Table } from "./lib/report.ts";
 import { RoomLoad } from "./lib/room-load.ts";
 import { benchEnv, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
 
@@ -213,10 +213,7 @@ function report(host: Machine, rows: Row[], name = resultName("fanout")) {
   const broken = rows
     .filter((r) => r.error || [...r.strict.steps, ...(r.relaxed?.steps ?? [])].some((s) => s.received === 0 || s.missing > 0 || s.gaps > 0 || s.duplicates > 0 || s.errors > 0))
     .map((r) => `${r.variant} ${r.target} ${r.size}: ${r.error ?? JSON.stringify([...r.strict.steps, ...(r.relaxed?.steps ?? [])].map((s) => s.why))}`);
-  if (broken.length && smoke) {
-    console.error(`BROKEN:\n  ${broken.join("\n  ")}`);
-    process.exit(1);
-  }
+  if (smoke) exitIfBroken(broken);
   // In a full run, overload makes the last steps fail by design; list them for the record.
   if (broken.length) console.log(`\nsteps with losses, gaps, duplicates or errors:\n  ${broken.join("\n  ")}`);
 }
@@ -228,8 +225,4 @@ async function rerender(file: string) {
 }
 
 const from = f.str("report-from", "");
-(from ? rerender(from) : main()).catch(async (err) => {
-  console.error(err);
-  await stopAll();
-  process.exit(1);
-});
+runBenchmark(() => (from ? rerender(from) : main()));

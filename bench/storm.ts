@@ -17,8 +17,8 @@ import mongoose from "mongoose";
 import { startRedis, type TestRedis } from "../test/support/redis-server.ts";
 import { startNginx, type TestNginx } from "../test/support/nginx.ts";
 import { freePort } from "../src/infra/embedded-db/embedded-db.ts";
-import { spawnChild, stopAll, type ChildHandle } from "./lib/ipc.ts";
-import { flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
+import { spawnChild, runBenchmark, type ChildHandle } from "./lib/ipc.ts";
+import { exitIfBroken, flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import { procCpuMs } from "./lib/server-probe.ts";
 import { benchDatabase, findDbPid, LOG_DIR, type Target } from "./lib/servers.ts";
 import { createGroup, registerUsers, type BenchUser } from "./lib/setup.ts";
@@ -279,15 +279,7 @@ async function main() {
     .filter((r) => r.missing > 0 || r.caught_up_ms.p100 === null || r.catch_up_errors > 0 || r.messages_acked === 0)
     .map((r) => `ours ${r.signal}: missing ${r.missing} (${r.clients_missing} clients), back ${r.back_count}/${r.clients}, caught up 100 % ${ms(r.caught_up_ms.p100)}, errors ${JSON.stringify(r.error_kinds)}`);
   const baselineBroken = runs.filter((r) => r.target === "baseline" && (r.back_ms.p100 === null || r.messages_acked === 0)).map((r) => `baseline ${r.signal}: back ${r.back_count}/${r.clients}`);
-  if (broken.length || baselineBroken.length) {
-    console.error(`BROKEN:\n  ${[...broken, ...baselineBroken].join("\n  ")}`);
-    process.exit(1);
-  }
+  exitIfBroken([...broken, ...baselineBroken]);
 }
 
-main().catch(async (err) => {
-  console.error(err);
-  await stopAll();
-  await stopStarted();
-  process.exit(1);
-});
+runBenchmark(main, stopStarted);

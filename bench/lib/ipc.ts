@@ -121,6 +121,16 @@ export async function stopAll() {
   await Promise.all([...live].map((c) => c.stop()));
 }
 
+/** Runs a benchmark's main; on a failure stops every child (and `also`) and exits 1. */
+export function runBenchmark(main: () => Promise<void>, also: () => Promise<void> = async () => {}) {
+  main().catch(async (err) => {
+    console.error(err);
+    await stopAll();
+    await also();
+    process.exit(1);
+  });
+}
+
 /** Child side: answers the parent's requests with these handlers. */
 export function serve(handlers: Record<string, Handler>) {
   process.on("message", async (msg: Request) => {

@@ -155,3 +155,10 @@ export function onInterrupt(cleanup: () => Promise<unknown>) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Ends the run with exit code 1, naming each broken case (lost, duplicated, errors...). */
+export function exitIfBroken(broken: string[]) {
+  if (!broken.length) return;
+  console.error(`BROKEN:\n  ${broken.join("\n  ")}`);
+  process.exit(1);
+}
