@@ -10,6 +10,7 @@
 // callers but does not store it, so a pre-change read never outlives the change. A TTL
 // bounds how long a missed invalidation (Redis hiccup, partitioned node) can last.
 import type { GroupModel, GroupRole } from "./group.model.ts";
+import { createReadBatcher } from "../shared/read-batcher.ts";
 import type { MembershipBus, MembershipChange } from "./membership-bus.ts";
 
 export interface GroupMembership {
@@ -41,14 +42,6 @@ interface GroupLoad {
   stale: boolean;
 }
 
-/** Users whose group ids are read together in one query (one scan on the embedded database). */
-interface UserBatch {
-  ids: Set<string>;
-  stale: Set<string>;
-  result: Promise<Map<string, string[]>>;
-  start(): void;
-}
-
 export function createMembershipCache(o: MembershipCacheOptions) {
   const ttlMs = o.ttlMs ?? MEMBERSHIP_TTL_MS;
   const maxGroups = o.maxGroups ?? 10_000;
@@ -56,9 +49,8 @@ export function createMembershipCache(o: MembershipCacheOptions) {
   const groups = new Map<string, Timed<GroupMembership>>();
   const groupLoads = new Map<string, GroupLoad>();
   const users = new Map<string, Timed<string[]>>();
-  const userLoads = new Map<string, UserBatch>();
-  let runningBatch: UserBatch | null = null;
-  let waitingBatch: UserBatch | null = null;
+  // Counts user-side invalidations: a read of group ids that overlapped one is not kept.
+  let userChanges = 0;
   const fresh = <T>(e: Timed<T> | undefined): e is Timed<T> => e !== undefined && Date.now() - e.at < ttlMs;
 
   function remember<T>(map: Map<string, Timed<T>>, max: number, key: string, value: T) {
@@ -77,44 +69,16 @@ export function createMembershipCache(o: MembershipCacheOptions) {
     };
   }
 
-  function newBatch(): UserBatch {
-    let start!: () => void;
-    const begun = new Promise<void>((r) => (start = r));
-    const batch: UserBatch = {
-      ids: new Set(),
-      stale: new Set(),
-      start,
-      result: begun.then(async () => {
-        const ids = [...batch.ids];
-        const found = await o.Group.find({ "members.user_id": { $in: ids } }, { _id: 1, members: 1 }).lean();
-        const byUser = new Map<string, string[]>(ids.map((id) => [id, []]));
-        for (const g of found) {
-          for (const m of g.members) byUser.get(m.user_id)?.push(g._id);
-        }
-        return byUser;
-      }),
-    };
-    return batch;
-  }
-
-  // One user query at a time: users asking meanwhile wait for the next, which then serves
-  // them all. A burst of handshakes thus costs a few scans instead of one per user.
-  function runNextBatch() {
-    if (runningBatch || !waitingBatch) return;
-    const batch = (runningBatch = waitingBatch);
-    waitingBatch = null;
-    batch.start();
-    void batch.result
-      .then((byUser) => {
-        for (const [userId, groupIds] of byUser) if (!batch.stale.has(userId)) remember(users, maxUsers, userId, groupIds);
-      })
-      .catch(() => {}) // the callers see the error through their own promise
-      .finally(() => {
-        for (const userId of batch.ids) if (userLoads.get(userId) === batch) userLoads.delete(userId);
-        runningBatch = null;
-        runNextBatch();
-      });
-  }
+  // Users asking while a query runs wait for the next, which then serves them all
+  // (src/shared/read-batcher.ts): a burst of handshakes costs a few scans, not one per user.
+  const groupIdsRead = createReadBatcher(async (ids: string[]) => {
+    const found = await o.Group.find({ "members.user_id": { $in: ids } }, { _id: 1, members: 1 }).lean();
+    const byUser = new Map<string, string[]>(ids.map((id) => [id, []]));
+    for (const g of found) {
+      for (const m of g.members) byUser.get(m.user_id)?.push(g._id);
+    }
+    return byUser;
+  });
 
   function forget(change: MembershipChange) {
     groups.delete(change.groupId);
@@ -123,15 +87,10 @@ export function createMembershipCache(o: MembershipCacheOptions) {
       load.stale = true;
       groupLoads.delete(change.groupId); // later callers start a read that sees the change
     }
-    for (const userId of change.userIds) {
-      users.delete(userId);
-      const batch = userLoads.get(userId);
-      // A waiting batch has not read yet, so it will see the change; a running one may not.
-      if (batch && batch === runningBatch) {
-        batch.stale.add(userId);
-        userLoads.delete(userId);
-      }
-    }
+    for (const userId of change.userIds) users.delete(userId);
+    // A query already running may predate the change: its answer is not kept (a later
+    // caller waits for a query that starts after it asked, so it sees the change).
+    if (change.userIds.length) userChanges++;
   }
 
   o.bus?.subscribe(forget);
@@ -162,14 +121,10 @@ export function createMembershipCache(o: MembershipCacheOptions) {
     async groupIdsOf(userId: string): Promise<readonly string[]> {
       const hit = users.get(userId);
       if (fresh(hit)) return hit.value;
-      let batch = userLoads.get(userId);
-      if (!batch) {
-        batch = waitingBatch ??= newBatch();
-        batch.ids.add(userId);
-        userLoads.set(userId, batch);
-        queueMicrotask(runNextBatch); // after the caller's synchronous siblings have joined
-      }
-      return (await batch.result).get(userId) ?? [];
+      const before = userChanges;
+      const groupIds = (await groupIdsRead.get(userId)) ?? [];
+      if (userChanges === before) remember(users, maxUsers, userId, groupIds);
+      return groupIds;
     },
 
     /**

@@ -9,7 +9,6 @@ export function createCoalescer<Req, Res>(readAll: (requests: Req[]) => Promise<
   let reading = false;
 
   async function drain() {
-    reading = true;
     try {
       while (waiting.length) {
         const batch = waiting;
@@ -29,7 +28,11 @@ export function createCoalescer<Req, Res>(readAll: (requests: Req[]) => Promise<
   return (request) =>
     new Promise((resolve, reject) => {
       waiting.push({ request, resolve, reject });
-      if (!reading) void drain();
+      if (reading) return;
+      reading = true;
+      // On a microtask: callers of the same turn (a Promise.all, a burst of handshakes
+      // parsed from one chunk) share the first read too.
+      queueMicrotask(() => void drain());
     });
 }
 
