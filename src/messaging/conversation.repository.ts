@@ -1,0 +1,65 @@
+// Conversations of every kind and their members. Membership is one record per
+// (conversation, member) under a unique key, holding that member's role and read
+// position, so a join, a leave, a role change or a read is atomic on its own on every
+// database: no member list that each change rewrites.
+import type { ChatMode, ConversationType } from "../../handlers/events.ts";
+
+export interface ConversationRecord {
+  key: string; // "couple:<a>_<b>" | "group:<id>" | "dm:<a>|<b>"
+  type: ConversationType;
+  public_id: string;
+  mode: ChatMode | null;
+  /** The highest seq stored (MongoDB: raised after the insert, so it may trail by one send in flight). */
+  last_seq: number;
+  last_message_at: Date | null;
+  created_at: Date;
+}
+
+export type MemberRole = "owner" | "admin" | "member";
+
+export interface MemberRecord {
+  conversation_key: string;
+  user_id: string;
+  role: MemberRole;
+  joined_at: Date;
+  /** The highest seq the member has read; 0 before the first read. */
+  read_seq: number;
+  read_at: Date | null;
+}
+
+export interface NewConversation {
+  key: string;
+  type: ConversationType;
+  public_id: string;
+  mode: ChatMode | null;
+  created_at: Date;
+}
+
+export interface ConversationRepository {
+  /**
+   * Creates the conversation with these members unless it exists; either way returns it.
+   * Members are added only when this call created it. Concurrent calls create it once.
+   */
+  ensure(c: NewConversation, members: readonly { user_id: string; role: MemberRole }[]): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  byKey(key: string): Promise<ConversationRecord | null>;
+  setMode(key: string, mode: ChatMode): Promise<void>;
+  /**
+   * The user's conversations of a type with the user's member record, most recent activity
+   * first (last_message_at, then created_at), at most `limit`.
+   */
+  listOf(userId: string, type: ConversationType, limit: number): Promise<{ conversation: ConversationRecord; member: MemberRecord }[]>;
+  /** Keys of every conversation the user is a member of (any type). */
+  keysOf(userId: string): Promise<string[]>;
+
+  member(key: string, userId: string): Promise<MemberRecord | null>;
+  /** All members, ordered by joined_at. */
+  members(key: string): Promise<MemberRecord[]>;
+  /** Adds the member; false (and nothing changed) when already a member. */
+  addMember(key: string, m: { user_id: string; role: MemberRole; joined_at: Date }): Promise<boolean>;
+  /** Removes the member; false when not a member. */
+  removeMember(key: string, userId: string): Promise<boolean>;
+  /** Changes a member's role; false when not a member. */
+  setRole(key: string, userId: string, role: MemberRole): Promise<boolean>;
+  /** Raises the member's read position to `seq` (never lowers it); returns the position after, or null when not a member. */
+  markRead(key: string, userId: string, seq: number, at: Date): Promise<number | null>;
+}

@@ -1,0 +1,46 @@
+// What the server stores about a user, and the operations the features need on it.
+export interface UserRecord {
+  id: string;
+  phone: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  email: string | null;
+  mood: string | null;
+  avatar_url: string | null;
+  bubble_color: string | null;
+  partner_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewUser {
+  id: string;
+  phone: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  email: string | null;
+}
+
+export type UserPatch = Partial<Pick<UserRecord, "display_name" | "mood" | "email" | "avatar_url" | "bubble_color">>;
+
+export interface UserRepository {
+  /** Throws DuplicateKeyError with key "phone" or "username" (phone reported first when both collide). */
+  create(user: NewUser): Promise<UserRecord>;
+  byId(id: string): Promise<UserRecord | null>;
+  /** Unknown ids are left out; order not guaranteed. */
+  byIds(ids: readonly string[]): Promise<UserRecord[]>;
+  byPhone(phone: string): Promise<UserRecord | null>;
+  byUsername(username: string): Promise<UserRecord | null>;
+  /** Sets the given fields and updated_at; null when there is no such user. */
+  update(id: string, patch: UserPatch): Promise<UserRecord | null>;
+  /**
+   * Makes a and b each other's partner if both are free. "a_taken"/"b_taken": that side
+   * already has a partner (nothing changed). Atomic on SQLite (a transaction); on MongoDB a
+   * claim of each side with an undo of the first when the second is taken.
+   */
+  linkPartners(a: string, b: string): Promise<"linked" | "a_taken" | "b_taken">;
+  /** Clears the link between a and b (each side only if it still points at the other). */
+  unlinkPartners(a: string, b: string): Promise<void>;
+}
