@@ -14,7 +14,7 @@ import { Server, type ServerOptions } from "socket.io";
 import { Redis } from "ioredis";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { parseConfig } from "../src/config.ts";
-import { sentState } from "../src/messaging/message.model.ts";
+import { sentState } from "../src/messaging/message.dto.ts";
 import { serve, notify } from "./lib/ipc.ts";
 import { createProbe, fdLimit } from "./lib/server-probe.ts";
 

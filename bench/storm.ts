@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import mongoose from "mongoose";
 import { startRedis, type TestRedis } from "../test/support/redis-server.ts";
 import { startNginx, type TestNginx } from "../test/support/nginx.ts";
-import { freePort } from "../src/infra/embedded-db/embedded-db.ts";
+import { freePort } from "../test/support/processes.ts";
 import { spawnChild, runBenchmark, type ChildHandle } from "./lib/ipc.ts";
 import { exitIfBroken, flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import { procCpuMs } from "./lib/server-probe.ts";

@@ -40,7 +40,7 @@ export async function onConnect(ns: NamespaceName, socket: ChatSocket, services:
   // rooms back, which may be stale: a group joined or left while it was away.
   const rooms = [userRoom(userId)];
   if (ns === "groups") {
-    const groupIds = await services.groupMembership.groupIdsOf(userId);
+    const groupIds = await services.groupIdsOf(userId);
     rooms.push(...groupIds.map(conversationRoom));
   }
   for (const room of socket.rooms) {

@@ -6,12 +6,10 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
 import swaggerUi from "swagger-ui-express";
-import type { Connection } from "mongoose";
 import type { ClientEvents, ServerEvents, SocketData } from "../handlers/events.ts";
 import { registerNamespaces } from "../handlers/index.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./infra/logger.ts";
-import { pingMongo } from "./infra/mongo.ts";
 import { pingRedis, type Redis } from "./infra/redis.ts";
 import { chooseAdapter } from "./infra/socket-adapter.ts";
 import { startSlowConsumerGuard } from "./infra/slow-consumers.ts";
@@ -24,11 +22,12 @@ import { mountApiRouters } from "./http/api.ts";
 import { mountWebClient } from "./http/web-client.ts";
 import type { JwtSecrets } from "./auth/secrets.ts";
 import type { PasswordHasher } from "./auth/password-hasher.ts";
+import type { Storage } from "./storage/storage.ts";
 
 export interface AppDeps {
   config: Config;
   log: Logger;
-  db: Connection;
+  storage: Storage;
   redis?: Redis | undefined;
   secrets: JwtSecrets;
   hasher?: PasswordHasher;
@@ -110,7 +109,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(express.json({ limit: config.http.bodyLimitBytes }));
   app.use(express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes }));
 
-  const probes: ReadinessProbe[] = [{ name: "database", check: () => pingMongo(deps.db) }];
+  const probes: ReadinessProbe[] = [{ name: "database", check: () => deps.storage.ping().then(() => true, () => false) }];
   if (deps.redis) probes.push({ name: "redis", check: () => pingRedis(deps.redis!) });
   app.use(healthRouter(probes, () => draining));
   if (config.metricsEnabled) app.get("/metrics", metrics.handler);

@@ -22,7 +22,9 @@ const EnvSchema = z.object({
 
   DATA_DIR: z.string().default("./data"),
   MONGODB_URI: optionalString,
-  EMBEDDED_DB_PORT: int(0),
+  SQLITE_FILE: optionalString,
+  SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
+  DB_OPERATION_TIMEOUT_MS: int(5000, 100),
   REDIS_URL: optionalString,
   SOCKET_ADAPTER: z.enum(["streams", "pubsub"]).default("streams"),
 
@@ -101,7 +103,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     log: { level: e.LOG_LEVEL },
     dataDir: e.DATA_DIR,
-    db: { uri: e.MONGODB_URI, embeddedPort: e.EMBEDDED_DB_PORT },
+    db: { uri: e.MONGODB_URI, sqliteFile: e.SQLITE_FILE, sqliteSynchronous: e.SQLITE_SYNCHRONOUS, operationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS },
     redis: { url: e.REDIS_URL, adapter: e.SOCKET_ADAPTER },
     auth: {
       accessSecret: e.JWT_ACCESS_SECRET,

@@ -1,15 +1,13 @@
-// Entry point: parse config → start or connect the database and Redis → createApp → listen.
-// With no environment at all it runs the embedded mode: FerretDB under ./data, the
-// in-memory Socket.IO adapter, local-disk uploads.
+// Entry point: parse config → open the storage (SQLite under ./data, or MongoDB) and Redis
+// → createApp → listen. With no environment at all it runs the embedded mode: SQLite,
+// the in-memory Socket.IO adapter, local-disk uploads.
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { resolveSecrets } from "./auth/secrets.ts";
-import { startEmbeddedDb, type EmbeddedDb } from "./infra/embedded-db/embedded-db.ts";
 import { createLogger } from "./infra/logger.ts";
-import { connectMongo } from "./infra/mongo.ts";
 import { createRedis } from "./infra/redis.ts";
 import { installProcessGuards } from "./infra/process-guards.ts";
-import { join } from "node:path";
+import { openStorage } from "./storage/open.ts";
 
 async function main() {
   let config;
@@ -25,23 +23,13 @@ async function main() {
   const log = createLogger(config.log.level);
   installProcessGuards(log);
 
-  let embedded: EmbeddedDb | undefined;
-  let uri = config.db.uri;
-  if (!uri) {
-    embedded = await startEmbeddedDb({
-      dataDir: join(config.dataDir, "db"),
-      port: config.db.embeddedPort,
-      log: (msg) => log.info(msg),
-    });
-    uri = `${embedded.uri}chat`;
-  }
-  const db = await connectMongo(uri);
+  const storage = await openStorage(config);
   const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
   const secrets = resolveSecrets(config.auth, config.dataDir);
 
-  const app = await createApp({ config, log, db, redis, secrets });
+  const app = await createApp({ config, log, storage, redis, secrets });
   const url = await app.listen(config.http.port, config.http.host);
-  log.info({ url, adapter: app.adapterName, database: embedded ? `embedded ${embedded.kind}` : "external" }, "listening");
+  log.info({ url, adapter: app.adapterName, database: storage.kind }, "listening");
   console.log(`Chat server listening on ${url} (web client: ${url}/, API docs: ${url}/api/docs)`);
 
   let stopping = false;
@@ -54,8 +42,7 @@ async function main() {
     try {
       await app.close();
       await redis?.quit().catch(() => redis.disconnect());
-      await db.close();
-      await embedded?.stop();
+      await storage.close();
     } finally {
       log.info("stopped");
       process.exit(0);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "../../test/support/processes.ts";
 import { testEnv } from "../../test/support/server.ts";
 import { benchEnv, LOG_DIR, type Target } from "./servers.ts";
 

@@ -2,23 +2,20 @@
 // each refresh marks the presented token used (atomically) and issues the next one in
 // the same family; presenting a used token again is treated as theft and revokes the
 // whole family, so both the thief and the victim must log in again.
-import { isDuplicateKeyError } from "../infra/mongo.ts";
 import { randomUUID } from "node:crypto";
 import { AppError } from "../shared/errors.ts";
-import type { UserModel } from "../users/user.model.ts";
+import type { UserRepository } from "../users/user.repository.ts";
 import { toUserSelf } from "../users/user.dto.ts";
 import type { UserService } from "../users/user.service.ts";
 import type { RegisterBody, LoginBody } from "./auth.schemas.ts";
 import type { PasswordHasher } from "./password-hasher.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
-import type { RefreshClaimModel, RefreshTokenModel, SessionModel } from "./session.model.ts";
+import type { SessionRepository } from "./session.repository.ts";
 import type { TokenService } from "./token.service.ts";
 
 export interface AuthDeps {
-  User: UserModel;
-  Session: SessionModel;
-  RefreshToken: RefreshTokenModel;
-  RefreshClaim: RefreshClaimModel;
+  userRecords: UserRepository;
+  sessions: SessionRepository;
   users: UserService;
   tokens: TokenService;
   hasher: PasswordHasher;
@@ -31,13 +28,8 @@ export interface AuthDeps {
 export function createAuthService(d: AuthDeps) {
   async function issuePair(userId: string, sessionId: string) {
     const refresh = d.tokens.issueRefresh(userId, sessionId);
-    await d.RefreshToken.create({
-      _id: refresh.jti,
-      session_id: sessionId,
-      user_id: userId,
-      expires_at: refresh.expiresAt,
-    });
-    await d.Session.updateOne({ _id: sessionId }, { $set: { expires_at: refresh.expiresAt } });
+    await d.sessions.addRefreshToken({ id: refresh.jti, session_id: sessionId, user_id: userId, expires_at: refresh.expiresAt });
+    await d.sessions.extendSession(sessionId, refresh.expiresAt);
     return {
       access_token: d.tokens.issueAccess(userId, sessionId),
       refresh_token: refresh.token,
@@ -48,51 +40,43 @@ export function createAuthService(d: AuthDeps) {
 
   async function startSession(userId: string) {
     const sessionId = randomUUID();
-    await d.Session.create({
-      _id: sessionId,
-      user_id: userId,
-      expires_at: new Date(Date.now() + d.tokens.refreshTtlSec * 1000),
-    });
+    await d.sessions.createSession({ id: sessionId, user_id: userId, expires_at: new Date(Date.now() + d.tokens.refreshTtlSec * 1000) });
     return issuePair(userId, sessionId);
   }
 
   async function revokeSession(sessionId: string, reason: string) {
-    await d.Session.updateOne({ _id: sessionId, revoked_at: null }, { $set: { revoked_at: new Date(), revoked_reason: reason } });
+    await d.sessions.revokeSession(sessionId, reason, new Date());
     d.onSessionRevoked?.(sessionId);
   }
 
   return {
     async register(body: RegisterBody) {
       const user = await d.users.create({ ...body, password_hash: await d.hasher.hash(body.password) });
-      return { ...(await startSession(user._id.toString())), user: toUserSelf(user) };
+      return { ...(await startSession(user.id)), user: toUserSelf(user) };
     },
 
     async login(body: LoginBody, ip: string) {
       const phone = body.username.trim();
       await d.loginByIp.consume(ip);
       await d.loginByPhone.consume(phone);
-      const user = await d.User.findOne({ phone }).setOptions({ sanitizeFilter: true }).lean();
+      const user = await d.userRecords.byPhone(phone);
       const ok = await d.hasher.verify(body.password, user?.password_hash ?? "");
       if (!user || !ok) throw new AppError("invalid_credentials", "Incorrect phone number or password");
       await d.loginByPhone.reset(phone);
-      return { ...(await startSession(user._id.toString())), user: toUserSelf(user) };
+      return { ...(await startSession(user.id)), user: toUserSelf(user) };
     },
 
     async refresh(refreshToken: string) {
       const claims = d.tokens.verifyRefresh(refreshToken);
-      const known = await d.RefreshToken.findById(claims.jti).lean();
+      const known = await d.sessions.refreshToken(claims.jti);
       if (!known) throw new AppError("unauthorized", "Unknown refresh token");
-      try {
-        await d.RefreshClaim.create({ _id: claims.jti, expires_at: known.expires_at });
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
+      if (!(await d.sessions.claimRefreshToken(claims.jti, new Date()))) {
         await revokeSession(claims.sid, "refresh_token_reuse");
         throw new AppError("token_revoked", "This refresh token was already used; the session has been revoked");
       }
-      await d.RefreshToken.updateOne({ _id: claims.jti }, { $set: { used_at: new Date() } });
-      const session = await d.Session.findById(claims.sid).lean();
+      const session = await d.sessions.session(claims.sid);
       if (!session || session.revoked_at) throw new AppError("token_revoked", "This session has been revoked");
-      const user = await d.User.findById(claims.sub).lean();
+      const user = await d.userRecords.byId(claims.sub);
       if (!user) throw new AppError("unauthorized", "The user no longer exists");
       return { ...(await issuePair(claims.sub, claims.sid)), user: toUserSelf(user) };
     },
@@ -103,12 +87,7 @@ export function createAuthService(d: AuthDeps) {
 
     /** Deletes refresh-token rows past their expiry (the server prunes; no TTL index needed). */
     async pruneExpired(now = new Date()) {
-      const results = await Promise.all([
-        d.RefreshToken.deleteMany({ expires_at: { $lt: now } }),
-        d.RefreshClaim.deleteMany({ expires_at: { $lt: now } }),
-        d.Session.deleteMany({ expires_at: { $lt: now } }),
-      ]);
-      return results.reduce((n, r) => n + r.deletedCount, 0);
+      return d.sessions.pruneExpired(now);
     },
   };
 }

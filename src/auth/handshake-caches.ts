@@ -4,10 +4,10 @@
 // misses the message (cut off from Redis: pub/sub does not replay) still drops the entry
 // when its TTL ends, so the TTL stays the bound.
 import { socketIoClusterBus } from "../infra/cluster-bus.ts";
-import type { UserModel } from "../users/user.model.ts";
+import type { UserRepository } from "../users/user.repository.ts";
 import { createUserFacts } from "../users/user-facts.ts";
 import { createSessionCheck } from "./session-check.ts";
-import type { SessionModel } from "./session.model.ts";
+import type { SessionRepository } from "./session.repository.ts";
 
 const EVENT = "handshake_cache_invalidate";
 
@@ -19,9 +19,9 @@ interface Invalidation {
 const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 10_000 && v.every((x) => typeof x === "string");
 
 /** `namespace`: any of the app's namespaces (its adapter carries the message). */
-export function createHandshakeCaches(d: { User: UserModel; Session: SessionModel; namespace: { adapter: object } }) {
-  const userFacts = createUserFacts({ User: d.User });
-  const sessionCheck = createSessionCheck({ Session: d.Session });
+export function createHandshakeCaches(d: { users: UserRepository; sessions: SessionRepository; namespace: { adapter: object } }) {
+  const userFacts = createUserFacts({ users: d.users });
+  const sessionCheck = createSessionCheck({ sessions: d.sessions });
   const bus = socketIoClusterBus(d.namespace);
 
   function apply(m: Invalidation) {

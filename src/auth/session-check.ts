@@ -7,7 +7,7 @@
 // refuses the session within SESSION_CHECK_TTL_MS (docs/DECISIONS.md). The access token's
 // own expiry still applies on top.
 import { createBatchedTtlCache } from "../users/batched-ttl-cache.ts";
-import type { SessionModel } from "./session.model.ts";
+import type { SessionRepository } from "./session.repository.ts";
 
 export const SESSION_CHECK_TTL_MS = 30_000;
 
@@ -16,15 +16,15 @@ interface SessionFacts {
   revoked: boolean;
 }
 
-export function createSessionCheck(d: { Session: SessionModel; ttlMs?: number; maxEntries?: number }) {
+export function createSessionCheck(d: { sessions: SessionRepository; ttlMs?: number; maxEntries?: number }) {
   const cache = createBatchedTtlCache<SessionFacts>({
     ttlMs: d.ttlMs ?? SESSION_CHECK_TTL_MS,
     maxEntries: d.maxEntries ?? 200_000,
     maxBatch: 500,
     maxConcurrent: 2,
     async load(ids) {
-      const rows = await d.Session.find({ _id: { $in: ids } }, { user_id: 1, revoked_at: 1 }).lean();
-      return new Map(rows.map((s) => [s._id, { userId: s.user_id.toString(), revoked: s.revoked_at != null }]));
+      const rows = await d.sessions.sessions(ids);
+      return new Map(rows.map((s) => [s.id, { userId: s.user_id, revoked: s.revoked_at != null }]));
     },
   });
 

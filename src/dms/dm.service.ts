@@ -1,32 +1,35 @@
 // The caller's DM threads, each with its latest message and unread count.
-import type { ConversationModel } from "../messaging/conversation.model.ts";
+import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { MessageService } from "../messaging/message.service.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
-import type { UserModel } from "../users/user.model.ts";
+import type { UserRepository } from "../users/user.repository.ts";
 import { toUserPublic } from "../users/user.dto.ts";
 
-export function createDmService(d: { Conversation: ConversationModel; User: UserModel; messages: MessageService; readStates: ReadStateService }) {
+const MAX_THREADS = 500;
+
+export function createDmService(d: { conversations: ConversationRepository; users: UserRepository; messages: MessageService; readStates: ReadStateService }) {
   return {
     async threads(userId: string) {
-      const convs = await d.Conversation.find({ type: "dm", member_ids: userId }).sort({ last_message_at: -1 }).limit(500).lean();
-      const keys = convs.map((c) => c._id);
+      const threads = await d.conversations.listOf(userId, "dm", MAX_THREADS);
+      const members = await Promise.all(threads.map((t) => d.conversations.members(t.conversation.key)));
       const [unread, users] = await Promise.all([
-        d.readStates.unreadCounts(userId, keys),
-        d.User.find({ _id: { $in: [...new Set(convs.flatMap((c) => c.member_ids))] } }).lean(),
+        d.readStates.unreadCounts(userId, threads.map((t) => ({ key: t.conversation.key, readSeq: t.member.read_seq }))),
+        d.users.byIds([...new Set(members.flat().map((m) => m.user_id))]),
       ]);
-      const cards = new Map(users.map((u) => [u._id.toString(), toUserPublic(u)]));
+      const cards = new Map(users.map((u) => [u.id, toUserPublic(u)]));
       return Promise.all(
-        convs.map(async (c) => {
-          const ref = { key: c._id, type: "dm" as const, ns: "dm" as const, publicId: c._id, memberIds: c.member_ids, mode: null };
-          const [[latest], readPositions] = await Promise.all([d.messages.latest(ref, 1), d.readStates.membersPositions(c._id, c.member_ids)]);
-          const otherId = c.member_ids.find((id) => id !== userId) ?? userId;
+        threads.map(async ({ conversation: c }, i) => {
+          const memberIds = members[i]!.map((m) => m.user_id);
+          const ref = { key: c.key, type: "dm" as const, ns: "dm" as const, publicId: c.key, memberIds, mode: null };
+          const [latest] = await d.messages.latest(ref, 1);
+          const otherId = memberIds.find((id) => id !== userId) ?? userId;
           return {
-            dm_id: c._id,
+            dm_id: c.key,
             with: cards.get(otherId) ?? null,
             latest: latest ?? null,
             last_seq: c.last_seq,
-            unread_count: unread.get(c._id) ?? 0,
-            read_positions: readPositions,
+            unread_count: unread.get(c.key) ?? 0,
+            read_positions: Object.fromEntries(members[i]!.map((m) => [m.user_id, m.read_seq])),
           };
         }),
       );

@@ -1,41 +1,32 @@
 // Who may use a group conversation: members read and post; the sender, an admin or the
 // owner may delete. A private group is invisible (404) to non-members; a public one
-// answers 403 until the caller joins. Memberships come from the in-process cache: this
-// runs on every message send, edit, read and delete.
+// answers 403 until the caller joins. Each check reads the caller's own member record.
+import type { ConversationRepository, MemberRole } from "../messaging/conversation.repository.ts";
 import type { ConversationPolicy, ConversationRef } from "../messaging/conversation-policy.ts";
 import { forbidden, notFound } from "../shared/errors.ts";
 import { parse } from "../shared/validate.ts";
-import type { GroupDoc } from "./group.model.ts";
+import type { GroupRepository } from "./group.repository.ts";
 import { GroupId } from "./group.schemas.ts";
-import type { MembershipCache } from "./membership-cache.ts";
 
 export const groupKey = (groupId: string) => `group:${groupId}`;
 
-export function roleOf(group: GroupDoc, userId: string) {
-  return group.members.find((m) => m.user_id === userId)?.role ?? null;
-}
+export const isManagerRole = (role: MemberRole | null | undefined) => role === "owner" || role === "admin";
 
-export const isManager = (group: GroupDoc, userId: string) => {
-  const role = roleOf(group, userId);
-  return role === "owner" || role === "admin";
-};
-
-export function createGroupPolicy(d: { membership: MembershipCache }): ConversationPolicy {
+export function createGroupPolicy(d: { groups: GroupRepository; conversations: ConversationRepository }): ConversationPolicy {
   return {
     async resolve(publicId, userId): Promise<ConversationRef> {
       const groupId = parse(GroupId, publicId, "group_id");
-      const group = await d.membership.group(groupId);
+      const [group, member] = await Promise.all([d.groups.byId(groupId), d.conversations.member(groupKey(groupId), userId)]);
       if (!group) throw notFound("Group");
-      if (!group.roles.has(userId)) {
-        if (!group.isPublic) throw notFound("Group");
+      if (!member) {
+        if (!group.is_public) throw notFound("Group");
         throw forbidden("Join the group to read or post");
       }
-      return { key: groupKey(groupId), type: "group", ns: "groups", publicId: groupId, memberIds: group.memberIds as string[], mode: null };
+      return { key: groupKey(groupId), type: "group", ns: "groups", publicId: groupId, memberIds: [], mode: null };
     },
     async canDelete(ref, userId, message) {
       if (message.sender_id === userId) return true;
-      const role = (await d.membership.group(ref.publicId))?.roles.get(userId);
-      return role === "owner" || role === "admin";
+      return isManagerRole((await d.conversations.member(ref.key, userId))?.role);
     },
   };
 }

@@ -1,222 +1,196 @@
 // Groups: CRUD with an owner, admins and members; public groups are listed and joinable,
-// private ones only by invitation (an admin adds the member). The conversation's member
-// list mirrors the group's, and sockets join or leave the group's room on every change.
+// private ones only by invitation (an admin adds the member). Each member is one record
+// of the group's conversation (conversation.repository.ts), so every join, leave, removal
+// and role change is one atomic write of its own. Sockets join the group's room after the
+// membership is stored and leave it after it is removed, on every node (the notifier).
 import { randomBytes } from "node:crypto";
 import type { GroupSummary } from "../../handlers/events.ts";
 import type { Notifier } from "../events/notifier.ts";
-import type { ConversationModel } from "../messaging/conversation.model.ts";
-import type { MessageModel } from "../messaging/message.model.ts";
+import type { ConversationRepository, MemberRecord, MemberRole } from "../messaging/conversation.repository.ts";
 import type { LatestWindow } from "../messaging/latest-window.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
 import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
-import { isDuplicateKeyError } from "../infra/mongo.ts";
-import type { UserModel } from "../users/user.model.ts";
-import type { GroupDoc, GroupModel, GroupRole } from "./group.model.ts";
-import { groupKey, isManager, roleOf } from "./group.policy.ts";
+import { DuplicateKeyError } from "../storage/errors.ts";
+import type { UserRepository } from "../users/user.repository.ts";
+import type { GroupRecord, GroupRepository } from "./group.repository.ts";
+import { groupKey, isManagerRole } from "./group.policy.ts";
 import type { UpdateGroupBody, UpsertGroupBody } from "./group.schemas.ts";
-import type { MembershipCache } from "./membership-cache.ts";
 
 export interface GroupDeps {
-  Group: GroupModel;
-  User: UserModel;
-  Conversation: ConversationModel;
-  Message: MessageModel;
+  groups: GroupRepository;
+  conversations: ConversationRepository;
+  users: UserRepository;
   window: LatestWindow;
   notifier: Notifier;
   readStates: ReadStateService;
-  /** Told of every membership, visibility and existence change, on this node and (through it) the others. */
-  membership: MembershipCache;
 }
 
-export function toGroupSummary(g: GroupDoc): GroupSummary {
+const MAX_LISTED = 500;
+
+export function toGroupSummary(g: GroupRecord, members: readonly MemberRecord[]): GroupSummary {
   return {
-    id: g._id,
+    id: g.id,
     name: g.name,
     description: g.description,
     is_public: g.is_public,
     owner_id: g.owner_id,
     avatar_url: g.avatar_url ?? null,
-    members: g.members.map((m) => ({ user_id: m.user_id, role: m.role })),
+    members: members.map((m) => ({ user_id: m.user_id, role: m.role })),
     created_at: g.created_at.toISOString(),
     updated_at: g.updated_at.toISOString(),
   };
 }
 
 export function createGroupService(d: GroupDeps) {
-  const target = (g: GroupDoc) => ({ ns: "groups" as const, key: groupKey(g._id), publicId: g._id, type: "group" as const, memberIds: g.members.map((m) => m.user_id) });
+  const target = (groupId: string, memberIds: string[] = []) => ({ ns: "groups" as const, key: groupKey(groupId), publicId: groupId, type: "group" as const, memberIds });
 
-  async function load(groupId: string, userId: string): Promise<GroupDoc> {
-    const g = await d.Group.findById(groupId).lean();
-    if (!g || (!g.is_public && !roleOf(g, userId))) throw notFound("Group");
-    return g;
+  /** The group as the caller may see it, with the caller's role (null: not a member). */
+  async function load(groupId: string, userId: string): Promise<{ group: GroupRecord; role: MemberRole | null }> {
+    const [group, me] = await Promise.all([d.groups.byId(groupId), d.conversations.member(groupKey(groupId), userId)]);
+    if (!group || (!group.is_public && !me)) throw notFound("Group");
+    return { group, role: me?.role ?? null };
   }
 
-  async function manage(groupId: string, userId: string): Promise<GroupDoc> {
-    const g = await load(groupId, userId);
-    if (!isManager(g, userId)) throw forbidden("Only the group's owner or admins can do that");
-    return g;
+  async function manage(groupId: string, userId: string) {
+    const loaded = await load(groupId, userId);
+    if (!isManagerRole(loaded.role)) throw forbidden("Only the group's owner or admins can do that");
+    return loaded;
   }
 
-  async function syncConversation(g: GroupDoc) {
-    await d.Conversation.updateOne(
-      { _id: groupKey(g._id) },
-      { $set: { member_ids: g.members.map((m) => m.user_id) }, $setOnInsert: { type: "group", public_id: g._id, last_seq: 0, mode: null, created_at: new Date() } },
-      { upsert: true },
-    );
+  async function summary(groupId: string): Promise<GroupSummary> {
+    const [group, members] = await Promise.all([d.groups.byId(groupId), d.conversations.members(groupKey(groupId))]);
+    if (!group) throw notFound("Group");
+    return toGroupSummary(group, members);
   }
 
-  async function announce(g: GroupDoc) {
-    await d.notifier.toConversation(target(g), "group_updated", { group: toGroupSummary(g) });
+  /** After a membership write: bump updated_at, tell the members, return the group as it is now. */
+  async function announce(groupId: string): Promise<GroupSummary> {
+    await d.groups.touch(groupId, new Date());
+    const group = await summary(groupId);
+    await d.notifier.toConversation(target(groupId), "group_updated", { group });
+    return group;
   }
 
   async function assertUsersExist(ids: string[]) {
-    const found = await d.User.countDocuments({ _id: { $in: ids } });
-    if (found !== new Set(ids).size) throw new AppError("validation_error", "member_ids: contains an unknown user id");
+    const found = await d.users.byIds(ids);
+    if (found.length !== new Set(ids).size) throw new AppError("validation_error", "member_ids: contains an unknown user id");
+  }
+
+  async function addMember(groupId: string, memberId: string, role: MemberRole) {
+    await d.conversations.addMember(groupKey(groupId), { user_id: memberId, role, joined_at: new Date() });
+    d.notifier.joinConversation(target(groupId), [memberId]);
+    return announce(groupId);
   }
 
   return {
     async list(userId: string, mineOnly: boolean) {
-      const filter = mineOnly ? { "members.user_id": userId } : { $or: [{ is_public: true }, { "members.user_id": userId }] };
-      const groups = await d.Group.find(filter).sort({ updated_at: -1 }).limit(500).lean();
-      const memberOf = groups.filter((g) => roleOf(g, userId)).map((g) => groupKey(g._id));
-      const unread = await d.readStates.unreadCounts(userId, memberOf);
-      return groups.map((g) => ({ ...toGroupSummary(g), is_member: Boolean(roleOf(g, userId)), unread_count: unread.get(groupKey(g._id)) ?? 0 }));
+      const groups = await d.groups.listVisible(userId, mineOnly, MAX_LISTED);
+      const members = await Promise.all(groups.map((g) => d.conversations.members(groupKey(g.id))));
+      const mine = groups.flatMap((g, i) => {
+        const me = members[i]!.find((m) => m.user_id === userId);
+        return me ? [{ key: groupKey(g.id), readSeq: me.read_seq }] : [];
+      });
+      const unread = await d.readStates.unreadCounts(userId, mine);
+      return groups.map((g, i) => ({
+        ...toGroupSummary(g, members[i]!),
+        is_member: members[i]!.some((m) => m.user_id === userId),
+        unread_count: unread.get(groupKey(g.id)) ?? 0,
+      }));
     },
 
     async get(userId: string, groupId: string) {
-      return toGroupSummary(await load(groupId, userId));
+      await load(groupId, userId);
+      return summary(groupId);
     },
 
     /** Create, or (for an existing id) update when the caller manages the group. */
     async upsert(userId: string, body: UpsertGroupBody): Promise<{ group: GroupSummary; created: boolean }> {
       const groupId = body.group_id ?? `g-${randomBytes(8).toString("hex")}`;
-      const existing = await d.Group.findById(groupId).lean();
-      if (existing) {
+      if (await d.groups.byId(groupId)) {
         const { name, description, is_public, avatar_url } = body;
         return { group: await this.update(userId, groupId, { name, description, is_public, avatar_url }), created: false };
       }
       const memberIds = [...new Set(body.member_ids.filter((id) => id !== userId))];
       if (memberIds.length) await assertUsersExist(memberIds);
-      const now = new Date();
-      let g: GroupDoc;
+      const members = [{ user_id: userId, role: "owner" as const }, ...memberIds.map((id) => ({ user_id: id, role: "member" as const }))];
       try {
-        g = (
-          await d.Group.create({
-            _id: groupId,
-            name: body.name,
-            description: body.description ?? "",
-            is_public: body.is_public ?? true,
-            owner_id: userId,
-            avatar_url: body.avatar_url ?? null,
-            members: [{ user_id: userId, role: "owner", joined_at: now }, ...memberIds.map((id) => ({ user_id: id, role: "member" as const, joined_at: now }))],
-          })
-        ).toObject();
+        await d.groups.create(
+          { id: groupId, name: body.name, description: body.description ?? "", is_public: body.is_public ?? true, owner_id: userId, avatar_url: body.avatar_url ?? null, created_at: new Date() },
+          members,
+        );
       } catch (err) {
-        if (isDuplicateKeyError(err)) throw new AppError("conflict", "group_id: already exists");
+        if (err instanceof DuplicateKeyError) throw new AppError("conflict", "group_id: already exists");
         throw err;
       }
-      await d.membership.changed(g._id, target(g).memberIds);
-      await syncConversation(g);
-      d.notifier.joinConversation(target(g), target(g).memberIds);
-      await announce(g);
-      return { group: toGroupSummary(g), created: true };
+      d.notifier.joinConversation(target(groupId), members.map((m) => m.user_id));
+      const group = await summary(groupId);
+      await d.notifier.toConversation(target(groupId), "group_updated", { group });
+      return { group, created: true };
     },
 
     async update(userId: string, groupId: string, patch: UpdateGroupBody) {
       await manage(groupId, userId);
       const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      const g = (await d.Group.findByIdAndUpdate(groupId, { $set: set }, { returnDocument: "after" }).lean())!;
-      if (patch.is_public !== undefined) await d.membership.changed(groupId, []);
-      await announce(g);
-      return toGroupSummary(g);
+      if (!(await d.groups.update(groupId, set))) throw notFound("Group");
+      const group = await summary(groupId);
+      await d.notifier.toConversation(target(groupId), "group_updated", { group });
+      return group;
     },
 
     async remove(userId: string, groupId: string) {
-      const g = await load(groupId, userId);
-      if (g.owner_id !== userId) throw forbidden("Only the owner can delete the group");
+      const { group } = await load(groupId, userId);
+      if (group.owner_id !== userId) throw forbidden("Only the owner can delete the group");
+      const memberIds = (await d.conversations.members(groupKey(groupId))).map((m) => m.user_id);
       // Addressed to the members themselves: the conversation is about to disappear, and an
       // offline member must still find this event in sync.
-      await d.notifier.toUsers("groups", target(g).memberIds, "group_deleted", { group_id: g._id });
-      d.notifier.leaveConversation(target(g), target(g).memberIds);
-      await d.Message.deleteMany({ conversation_key: groupKey(g._id) });
-      await d.Conversation.deleteOne({ _id: groupKey(g._id) });
-      await d.window.invalidate(groupKey(g._id));
-      await d.Group.deleteOne({ _id: g._id });
-      await d.membership.changed(g._id, target(g).memberIds);
+      await d.notifier.toUsers("groups", memberIds, "group_deleted", { group_id: groupId });
+      d.notifier.leaveConversation(target(groupId), memberIds);
+      await d.groups.remove(groupId);
+      await d.window.invalidate(groupKey(groupId));
     },
 
     async join(userId: string, groupId: string) {
-      const g = await load(groupId, userId);
-      if (roleOf(g, userId)) return toGroupSummary(g);
-      if (!g.is_public) throw notFound("Group");
-      return addMember(g, userId, "member");
+      const { group, role } = await load(groupId, userId);
+      if (role) return summary(groupId);
+      if (!group.is_public) throw notFound("Group");
+      return addMember(groupId, userId, "member");
     },
 
-    async addMember(userId: string, groupId: string, memberId: string, role: Exclude<GroupRole, "owner">) {
-      const g = await manage(groupId, userId);
-      if (roleOf(g, memberId)) throw badRequest("user_id: is already a member");
+    async addMember(userId: string, groupId: string, memberId: string, role: Exclude<MemberRole, "owner">) {
+      const { group } = await manage(groupId, userId);
+      // One rule with setRole: only the owner makes admins.
+      if (role === "admin" && group.owner_id !== userId) throw forbidden("Only the owner can make admins");
+      if (await d.conversations.member(groupKey(groupId), memberId)) throw badRequest("user_id: is already a member");
       await assertUsersExist([memberId]);
-      return addMember(g, memberId, role);
+      return addMember(groupId, memberId, role);
     },
 
-    async setRole(userId: string, groupId: string, memberId: string, role: Exclude<GroupRole, "owner">) {
-      const g = await load(groupId, userId);
-      if (g.owner_id !== userId) throw forbidden("Only the owner can change roles");
-      if (!roleOf(g, memberId)) throw notFound("Member");
-      if (memberId === g.owner_id) throw badRequest("The owner's role cannot change");
-      const updated = await changeMembers(groupId, (members) => members.map((m) => (m.user_id === memberId ? { ...m, role } : m)));
-      await d.membership.changed(groupId, []);
-      await announce(updated);
-      return toGroupSummary(updated);
+    async setRole(userId: string, groupId: string, memberId: string, role: Exclude<MemberRole, "owner">) {
+      const { group } = await load(groupId, userId);
+      if (group.owner_id !== userId) throw forbidden("Only the owner can change roles");
+      if (memberId === group.owner_id) throw badRequest("The owner's role cannot change");
+      if (!(await d.conversations.setRole(groupKey(groupId), memberId, role))) throw notFound("Member");
+      return announce(groupId);
     },
 
     /** Removes a member: an admin removing someone, or anyone leaving. The owner cannot leave. */
     async removeMember(userId: string, groupId: string, memberId: string) {
-      const g = await load(groupId, userId);
-      if (userId !== memberId && !isManager(g, userId)) throw forbidden("Only the group's owner or admins can remove members");
-      if (memberId === g.owner_id) throw badRequest("The owner cannot leave or be removed; delete the group instead");
-      if (roleOf(g, memberId) === "admin" && userId !== memberId && g.owner_id !== userId) throw forbidden("Only the owner can remove an admin");
-      if (!roleOf(g, memberId)) throw notFound("Member");
-      const updated = await changeMembers(groupId, (members) => members.filter((m) => m.user_id !== memberId));
-      await d.membership.changed(groupId, [memberId]);
-      await syncConversation(updated);
+      const { group, role } = await load(groupId, userId);
+      if (userId !== memberId && !isManagerRole(role)) throw forbidden("Only the group's owner or admins can remove members");
+      if (memberId === group.owner_id) throw badRequest("The owner cannot leave or be removed; delete the group instead");
+      const removed = await d.conversations.member(groupKey(groupId), memberId);
+      if (!removed) throw notFound("Member");
+      if (removed.role === "admin" && userId !== memberId && group.owner_id !== userId) throw forbidden("Only the owner can remove an admin");
+      const before = (await d.conversations.members(groupKey(groupId))).map((m) => m.user_id);
+      if (!(await d.conversations.removeMember(groupKey(groupId), memberId))) throw notFound("Member");
+      d.notifier.leaveConversation(target(groupId), [memberId]);
       // Addressed to the people (including the one removed), not the conversation: the removed
       // member is no longer in it, and must still learn it through sync.
-      await d.notifier.toUsers("groups", target(g).memberIds, "group_member_removed", { group_id: groupId, user_id: memberId });
-      d.notifier.leaveConversation(target(g), [memberId]);
-      return toGroupSummary(updated);
+      await d.notifier.toUsers("groups", before, "group_member_removed", { group_id: groupId, user_id: memberId });
+      await d.groups.touch(groupId, new Date());
+      return summary(groupId);
     },
   };
-
-  /**
-   * Rewrites the member list with a compare-and-set on updated_at, retried on conflict.
-   * Positional and $pull updates are avoided: FerretDB v1 rejects `members.$` and ignores
-   * a $pull by sub-document, and a whole-array $set behaves the same everywhere.
-   */
-  async function changeMembers(groupId: string, change: (members: GroupDoc["members"]) => GroupDoc["members"]): Promise<GroupDoc> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await d.Group.findById(groupId).lean();
-      if (!current) throw notFound("Group");
-      const updated = await d.Group.findOneAndUpdate(
-        { _id: groupId, updated_at: current.updated_at },
-        { $set: { members: change(current.members) } },
-        { returnDocument: "after" },
-      ).lean();
-      if (updated) return updated;
-    }
-    throw new AppError("conflict", "The group changed too often meanwhile; retry");
-  }
-
-  async function addMember(g: GroupDoc, memberId: string, role: GroupRole) {
-    const updated = await changeMembers(g._id, (members) =>
-      members.some((m) => m.user_id === memberId) ? members : [...members, { user_id: memberId, role, joined_at: new Date() }],
-    );
-    await d.membership.changed(g._id, [memberId]);
-    await syncConversation(updated);
-    d.notifier.joinConversation(target(updated), [memberId]);
-    await announce(updated);
-    return toGroupSummary(updated);
-  }
 }
 
 export type GroupService = ReturnType<typeof createGroupService>;

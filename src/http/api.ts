@@ -28,6 +28,6 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api/dm", dmRouter(at("/api/dm"), s.dms, messageDeps("dm")));
   app.use("/api/profiles", profilesRouter(at("/api/profiles"), s.profiles));
   app.use("/api/stickers", stickersRouter(at("/api/stickers"), s.stickers));
-  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, Conversation: s.models.Conversation, metrics }));
+  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics }));
   app.use(stickerImages());
 }

@@ -3,13 +3,14 @@
 // (couples, groups, DMs) provides one; the core never special-cases a kind.
 import type { ChatMode, ConversationType } from "../../handlers/events.ts";
 import type { NamespaceName } from "../events/notifier.ts";
-import type { MessageDoc } from "./message.model.ts";
+import type { MessageRecord } from "./message.repository.ts";
 
 export interface ConversationRef {
   key: string;
   type: ConversationType;
   ns: NamespaceName;
   publicId: string;
+  /** The two members of a couple chat or DM (their user rooms reach every device); empty for a group, whose room reaches its members. */
   memberIds: string[];
   mode: ChatMode | null;
 }
@@ -22,7 +23,7 @@ export interface ConversationPolicy {
    * the caller may not see is not_found or forbidden. `post` may create it (a DM's first message).
    */
   resolve(publicId: string, userId: string, access: Access): Promise<ConversationRef>;
-  canDelete(ref: ConversationRef, userId: string, message: MessageDoc): Promise<boolean>;
+  canDelete(ref: ConversationRef, userId: string, message: MessageRecord): Promise<boolean>;
 }
 
 export const namespaceOf: Record<ConversationType, NamespaceName> = { couple: "couples", group: "groups", dm: "dm" };

@@ -1,7 +1,7 @@
 // Stored message → API message. Deleted messages are tombstones: they keep id, seq,
 // sender and timestamps so clients see no gap, and nothing of their content.
 import type { ConversationType, Message, Reaction } from "../../handlers/events.ts";
-import type { MessageDoc, StoredReaction } from "./message.model.ts";
+import type { MessageRecord, StoredReaction } from "./message.repository.ts";
 
 export function publicIdOf(key: string): { type: ConversationType; id: string } {
   if (key.startsWith("dm:")) return { type: "dm", id: key };
@@ -23,10 +23,10 @@ export function reactionSummary(reactions: Record<string, { emoji: string }>): R
   return summary;
 }
 
-export function toMessage(m: MessageDoc): Message {
+export function toMessage(m: MessageRecord | (Omit<MessageRecord, "seq"> & { seq: null })): Message {
   const conv = publicIdOf(m.conversation_key);
   return {
-    id: m._id.toString(),
+    id: m.id,
     conversation_id: conv.id,
     conversation_type: conv.type,
     seq: m.seq,
@@ -46,4 +46,12 @@ export function toMessage(m: MessageDoc): Message {
     mode: m.mode ?? null,
     created_at: m.created_at.toISOString(),
   };
+}
+
+/**
+ * What every message is when it is sent: not edited, not deleted, no reactions. The same
+ * in the database and on the wire; fresh arrays and objects on every call.
+ */
+export function sentState() {
+  return { edited: false, last_edited_at: null, edits: [] as never[], deleted: false, deleted_at: null, reactions: {} as Record<string, never> };
 }

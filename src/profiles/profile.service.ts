@@ -1,9 +1,9 @@
 import { notFound } from "../shared/errors.ts";
-import type { UserModel } from "../users/user.model.ts";
-import type { ProfileDoc, ProfileModel } from "./profile.model.ts";
+import type { UserRepository } from "../users/user.repository.ts";
+import type { ProfileRecord, ProfileRepository } from "./profile.repository.ts";
 import type { UpdateProfileBody } from "./profile.schemas.ts";
 
-function toProfile(userId: string, p: ProfileDoc | null) {
+function toProfile(userId: string, p: ProfileRecord | null) {
   return {
     user_id: userId,
     bio: p?.bio ?? "",
@@ -18,16 +18,15 @@ function toProfile(userId: string, p: ProfileDoc | null) {
   };
 }
 
-export function createProfileService(d: { Profile: ProfileModel; User: UserModel }) {
+export function createProfileService(d: { profiles: ProfileRepository; users: UserRepository }) {
   return {
     async get(userId: string) {
-      if (!(await d.User.exists({ _id: userId }))) throw notFound("User");
-      return toProfile(userId, await d.Profile.findById(userId).lean());
+      if (!(await d.users.byId(userId))) throw notFound("User");
+      return toProfile(userId, await d.profiles.get(userId));
     },
     async update(userId: string, patch: UpdateProfileBody) {
       const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      const p = await d.Profile.findOneAndUpdate({ _id: userId }, { $set: { ...set, updated_at: new Date() } }, { upsert: true, returnDocument: "after" }).lean();
-      return toProfile(userId, p);
+      return toProfile(userId, await d.profiles.upsert(userId, set, new Date()));
     },
   };
 }

@@ -8,7 +8,7 @@
 // node that misses that message, or a user deleted in the database directly (the API has
 // no deletion), is right again within USER_FACTS_TTL_MS (docs/DECISIONS.md).
 import { createBatchedTtlCache } from "./batched-ttl-cache.ts";
-import type { UserModel } from "./user.model.ts";
+import type { UserRepository } from "./user.repository.ts";
 
 export const USER_FACTS_TTL_MS = 30_000;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -19,18 +19,18 @@ export interface UserFacts {
   mood: string | null;
 }
 
-export function createUserFacts(d: { User: UserModel; ttlMs?: number; maxEntries?: number }) {
+export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxEntries?: number }) {
   const cache = createBatchedTtlCache<UserFacts>({
     ttlMs: d.ttlMs ?? USER_FACTS_TTL_MS,
     maxEntries: d.maxEntries ?? 200_000,
     maxBatch: 500,
     maxConcurrent: 2,
     async load(ids) {
-      // One malformed id would fail the cast of the whole batch; it names no user anyway.
+      // A malformed id names no user; it is not worth a lookup.
       const valid = ids.filter((id) => OBJECT_ID.test(id));
       if (!valid.length) return new Map();
-      const rows = await d.User.find({ _id: { $in: valid } }, { username: 1, partner_id: 1, mood: 1 }).lean();
-      return new Map(rows.map((u) => [u._id.toString(), { username: u.username, partnerId: u.partner_id?.toString() ?? null, mood: u.mood ?? null }]));
+      const rows = await d.users.byIds(valid);
+      return new Map(rows.map((u) => [u.id, { username: u.username, partnerId: u.partner_id, mood: u.mood }]));
     },
   });
   return {

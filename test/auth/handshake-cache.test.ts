@@ -102,26 +102,29 @@ describe("user facts and session check on the real database", () => {
   after(() => stack.stop());
 
   it("a session revoked in the database is refused once the TTL has passed", async () => {
-    const { Session } = stack.server.app.services.models;
+    const { sessions } = stack.server.app.services.storage;
     const u = await buildUser(stack.api);
     const { sid } = jwt.decode(u.token) as { sid: string };
-    const check = createSessionCheck({ Session, ttlMs: 300 });
+    const check = createSessionCheck({ sessions, ttlMs: 300 });
     assert.equal(await check.isLive(sid, u.id), true);
     assert.equal(await check.isLive(sid, "000000000000000000000000"), false, "a session of another user");
-    await Session.updateOne({ _id: sid }, { $set: { revoked_at: new Date(), revoked_reason: "test" } });
+    // Straight to the database: no invalidation reaches this cache.
+    await sessions.revokeSession(sid, "test", new Date());
     assert.equal(await check.isLive(sid, u.id), true, "cached within the TTL");
     await sleep(350);
     assert.equal(await check.isLive(sid, u.id), false);
     assert.equal(await check.isLive("no-such-session", u.id), false);
   });
 
-  it("a user deleted in the database is gone once the TTL has passed", async () => {
-    const { User } = stack.server.app.services.models;
+  it("a user gone from the database is gone once the TTL has passed", async () => {
+    const { users } = stack.server.app.services.storage;
     const u = await buildUser(stack.api);
-    const facts = createUserFacts({ User, ttlMs: 300 });
+    // The API deletes no user yet: the repository answers as if this one were deleted.
+    const gone = new Set<string>();
+    const facts = createUserFacts({ users: { ...users, byIds: async (ids) => (await users.byIds(ids)).filter((x) => !gone.has(x.id)) }, ttlMs: 300 });
     assert.equal((await facts.get(u.id))?.username, u.username);
     assert.equal(await facts.get("not-an-object-id"), null);
-    await User.deleteOne({ _id: u.id });
+    gone.add(u.id);
     assert.ok(await facts.get(u.id), "cached within the TTL");
     await sleep(350);
     assert.equal(await facts.get(u.id), null);

@@ -4,7 +4,7 @@
 // to end: every member is in it, and a member's socket gets its messages.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Types } from "mongoose";
+import { newId } from "../../src/shared/ids.ts";
 import { nextEvent } from "../support/clients.ts";
 import { connectReady, messagePaths } from "../support/conversations.ts";
 import { buildUser } from "../support/factories.ts";
@@ -35,14 +35,16 @@ describe("a group created with more than 500 members", () => {
       const [owner, last] = [await buildUser(stack.api), await buildUser(stack.api)];
       // Registering 700 users through the API would take most of a minute; the users only need to exist.
       const others = Array.from({ length: 700 }, (_, i) => ({
-        _id: new Types.ObjectId(),
+        id: newId(),
         phone: `+1555${String(i).padStart(7, "0")}`,
         username: `bulk_${i}`,
         display_name: `Bulk ${i}`,
         password_hash: "x",
+        email: null,
       }));
-      await stack.server.app.services.models.User.insertMany(others);
-      const memberIds = [...others.map((u) => u._id.toString()), last.id];
+      const { users } = stack.server.app.services.storage;
+      for (const u of others) await users.create(u);
+      const memberIds = [...others.map((u) => u.id), last.id];
       const res = await stack.api.post("/api/groups", { name: "Crowd", is_public: false, member_ids: memberIds }, owner.token);
       assert.equal(res.status, 201, JSON.stringify(res.body).slice(0, 300));
       assert.equal(res.body.members.length, 702);

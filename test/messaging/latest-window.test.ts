@@ -7,7 +7,7 @@ import type { Message } from "../../handlers/events.ts";
 import { createLogger } from "../../src/infra/logger.ts";
 import { createRedis, type Redis } from "../../src/infra/redis.ts";
 import { memoryLatestWindow, redisLatestWindow, type LatestWindow } from "../../src/messaging/latest-window.ts";
-import { sentState } from "../../src/messaging/message.model.ts";
+import { sentState } from "../../src/messaging/message.dto.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
 let server: TestRedis;

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "./processes.ts";
 import { startDatabase, type TestDatabase } from "./database.ts";
 import { api, type Api } from "./http.ts";
 import { startNginx, type TestNginx } from "./nginx.ts";

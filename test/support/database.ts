@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmbeddedDb } from "../../src/infra/embedded-db/embedded-db.ts";
+import { startEmbeddedDb } from "./ferretdb/launcher.ts";
 
 export interface TestDatabase {
   uri: string;

@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, openSync, mkdtempSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "./processes.ts";
 
 const shipped = join(dirname(fileURLToPath(import.meta.url)), "../../deploy/nginx.conf");
 

@@ -1,6 +1,6 @@
 // Starts a private redis-server on a free loopback port for a test file (no persistence).
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort, hasExited } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort, hasExited } from "./processes.ts";
 
 export interface TestRedis {
   url: string;

@@ -1,7 +1,7 @@
 // `npm test`: makes sure the embedded database binary is built (once, before the test
 // files run in parallel and would race to build it), then runs node's test runner.
 import { spawnSync } from "node:child_process";
-import { resolveEmbeddedDb } from "../../src/infra/embedded-db/ferretdb-binary.ts";
+import { resolveEmbeddedDb } from "./ferretdb/binary.ts";
 
 resolveEmbeddedDb((msg) => console.log(msg));
 

@@ -1,18 +1,21 @@
-// Starts the real app in this process on a free port, against a real database and
-// (optionally) a real Redis, the way main.ts does but with test-friendly settings.
+// Starts the real app in this process on a free port, against a real database (the
+// embedded SQLite file in a temporary DATA_DIR, or MongoDB/FerretDB when `dbUri` is given)
+// and (optionally) a real Redis, the way main.ts does but with test-friendly settings.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, type App } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/infra/logger.ts";
-import { connectMongo } from "../../src/infra/mongo.ts";
 import { createRedis } from "../../src/infra/redis.ts";
 import { installProcessGuards } from "../../src/infra/process-guards.ts";
+import { openStorage } from "../../src/storage/open.ts";
 
 export interface TestServer {
   url: string;
   app: App;
+  /** The DATA_DIR it runs on (SQLite file, uploads, secrets). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -32,22 +35,23 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
   };
 }
 
-export async function startTestServer(opts: { dbUri: string; redisUrl?: string; env?: Record<string, string> }): Promise<TestServer> {
-  const env = testEnv({ MONGODB_URI: opts.dbUri, ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}), ...opts.env });
+export async function startTestServer(opts: { dbUri?: string | undefined; redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const env = testEnv({ ...(opts.dbUri ? { MONGODB_URI: opts.dbUri } : {}), ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}), ...opts.env });
   const config = parseConfig(env);
   const log = createLogger(config.log.level);
   installProcessGuards(log); // as main.ts does: a Redis outage must not crash the process
-  const db = await connectMongo(opts.dbUri);
+  const storage = await openStorage(config);
   const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
-  const app = await createApp({ config, log, db, redis, secrets: TEST_SECRETS });
+  const app = await createApp({ config, log, storage, redis, secrets: TEST_SECRETS });
   const url = await app.listen(0, "127.0.0.1");
   return {
     url,
     app,
+    dataDir: config.dataDir,
     async close() {
       await app.close();
       await redis?.quit().catch(() => redis.disconnect());
-      await db.close();
+      await storage.close();
     },
   };
 }

@@ -19,9 +19,7 @@ after(() => stack.stop());
 async function buildPartners() {
   const a = await buildUser(stack.api);
   const b = await buildUser(stack.api);
-  const { User } = stack.server.app.services.models;
-  await User.updateOne({ _id: a.id }, { $set: { partner_id: b.id } });
-  await User.updateOne({ _id: b.id }, { $set: { partner_id: a.id } });
+  assert.equal(await stack.server.app.services.storage.users.linkPartners(a.id, b.id), "linked");
   return { a, b };
 }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message } from "../../handlers/events.ts";
-import { sentState } from "../../src/messaging/message.model.ts";
+import { sentState } from "../../src/messaging/message.dto.ts";
 import { createCatchUp } from "../../web/catch-up.js";
 import { createEventHandler } from "../../web/events.js";
 import { createStore, dmIdOf, mergeMessage, newConversation, orderedMessages } from "../../web/store.js";

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { freePort } from "../../src/infra/embedded-db/embedded-db.ts";
+import { freePort } from "../support/processes.ts";
 import { sleep } from "../support/clients.ts";
 import { startDatabase, type TestDatabase } from "../support/database.ts";
 import { buildCouple } from "../support/factories.ts";

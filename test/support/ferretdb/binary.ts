@@ -1,4 +1,4 @@
-// Finds or builds the embedded database binary. The Go program beside this file wraps
+// Finds or builds the FerretDB binary for the cluster-mode tests. The Go program in go/ wraps
 // FerretDB's embeddable package; it is built once into .cache/ and rebuilt only when
 // its sources change. Without Go, a `mongod` on PATH is the fallback.
 import { spawnSync } from "node:child_process";
@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "ferretdb");
+const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "go");
 const projectRoot = resolve(sourceDir, "../../../..");
 export const ferretdbBinaryPath = join(projectRoot, ".cache", "bin", "ferretdb-embedded");
 

@@ -1,12 +1,13 @@
-// Runs the embedded MongoDB-compatible server as a child process on loopback.
+// Runs FerretDB (the MongoDB-protocol server available here) as a child process on
+// loopback, for the tests and benchmarks of cluster mode. The server itself never starts it.
 // The child watches its stdin: when this process dies, the pipe closes and it exits,
 // so a crashed server never leaves an orphan database holding the data directory.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { resolveEmbeddedDb } from "./ferretdb-binary.ts";
+import { resolveEmbeddedDb } from "./binary.ts";
+import { freePort, hasExited } from "../processes.ts";
 
 export interface EmbeddedDb {
   uri: string;
@@ -76,20 +77,3 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A child killed by a signal has signalCode set and exitCode null: check both. */
-export function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
