@@ -1,28 +1,24 @@
 // What every namespace does when a socket connects: join the user's room and (groups)
 // the rooms of the user's groups, register presence, tell the client where its event
 // stream stands, and keep the metrics.
-import { conversationRoom, userRoom, type NamespaceName } from "../src/events/notifier.ts";
+import { conversationRoom, sessionRoom, userRoom, type NamespaceName } from "../src/events/notifier.ts";
 import type { Services } from "../src/services.ts";
 import type { HandlerContext } from "./index.ts";
 import type { ChatSocket } from "./socket-auth.ts";
+import { unwatchTokenExpiry } from "./token-expiry.ts";
 
 /** The listeners every socket of a namespace gets, made once: each reads its socket from
  *  `this` (Socket.IO calls listeners on the socket), so an idle socket holds no closures. */
 export function socketListeners(ns: NamespaceName, services: Services, ctx: HandlerContext) {
   const nsLabels = { namespace: ns };
-  const heartbeatLabels = { namespace: ns, event: "HEARTBEAT" };
   return {
     disconnect(this: ChatSocket) {
       const { userId } = this.data;
+      unwatchTokenExpiry(this);
       const socketId = this.id;
       ctx.metrics.socketsConnected.dec(nsLabels);
       // Tracked as in flight so a graceful shutdown waits for it before closing Redis.
       void services.inflight.run(() => services.presence.disconnected(userId, socketId)).catch((err) => ctx.log.warn({ err }, "presence update failed"));
-    },
-    // Not guarded (no rate limit), as before; counted here since the guard does not see it.
-    heartbeat(this: ChatSocket, _payload: unknown, ack?: unknown) {
-      ctx.metrics.eventsIn.inc(heartbeatLabels);
-      if (typeof ack === "function") ack({ ok: true, ts: new Date().toISOString() });
     },
   };
 }
@@ -32,13 +28,12 @@ export async function onConnect(ns: NamespaceName, socket: ChatSocket, services:
   const { userId } = socket.data;
   ctx.metrics.socketsConnected.inc({ namespace: ns });
   ctx.metrics.reconnects.inc({ namespace: ns, recovered: String(socket.recovered) });
-  // Client events are counted (eventsIn) by the guard, without a per-socket onAny.
+  // Client events, HEARTBEAT included, are counted (eventsIn), rate limited and acked by the guard.
   socket.on("disconnect", listeners.disconnect);
-  socket.on("HEARTBEAT", listeners.heartbeat as never);
 
   // Rooms come from current memberships on every connect. A recovered socket gets its old
   // rooms back, which may be stale: a group joined or left while it was away.
-  const rooms = [userRoom(userId)];
+  const rooms = [userRoom(userId), sessionRoom(socket.data.sessionId)];
   if (ns === "groups") {
     const groupIds = await services.groupIdsOf(userId);
     rooms.push(...groupIds.map(conversationRoom));

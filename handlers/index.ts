@@ -11,6 +11,7 @@ import { registerGroups } from "./groups.ts";
 import { socketAuth } from "./socket-auth.ts";
 import { onConnect, socketListeners } from "./connection.ts";
 import { createGuard } from "./socket-guard.ts";
+import { watchTokenExpiry } from "./token-expiry.ts";
 
 export interface HandlerContext {
   log: Logger;
@@ -32,6 +33,7 @@ export function registerNamespaces(io: ChatServer, services: Services, ctx: Hand
       // Handlers first, synchronously: an event the client sends right after connecting
       // would be dropped if no listener were attached yet.
       register(socket, guard, services, ctx);
+      watchTokenExpiry(socket);
       void onConnect(ns, socket, services, ctx, listeners).catch((err) => {
           ctx.log.error({ err, ns: name }, "socket setup failed");
           socket.disconnect(true);

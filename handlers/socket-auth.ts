@@ -55,6 +55,7 @@ export function socketAuth(deps: { tokens: TokenService; users: UserFactsCache; 
       socket.data.userId = claims.sub;
       socket.data.sessionId = claims.sid;
       socket.data.username = user.username;
+      socket.data.tokenExpiresAt = claims.exp * 1000;
       next();
     } catch (err) {
       next(connectError(err));

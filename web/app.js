@@ -148,7 +148,12 @@ function connect() {
 
 /** @param {Session | null} s */
 async function sessionChanged(s) {
-  if (s && startedFor === s.user.id) return; // a refresh or a profile update, nothing to restart
+  if (s && startedFor === s.user.id) {
+    // A refresh or a profile update: nothing to restart, but the open sockets must carry
+    // the fresh token before the old one expires (the server ends them at its expiry).
+    realtime?.reauth(s.access_token);
+    return;
+  }
   realtime?.close();
   realtime = null;
   store.reset();

@@ -84,8 +84,9 @@ export function createRealtime(o) {
     socket.on("disconnect", (reason) => {
       o.onDisconnect(ns, reason);
       status();
-      // The server ended this socket on purpose (rate limit, kicked): Socket.IO will not
-      // come back by itself; try again after a pause.
+      // The server ended this socket on purpose (rate limit, token expired): Socket.IO will
+      // not come back by itself; try again after a pause (with a fresh token, see auth above).
+      // A revoked session is told by `session_ended`, and the next connect is refused.
       if (reason === "io server disconnect") window.setTimeout(() => socket.connect(), 2_000);
     });
     socket.on("connect_error", (err) => {
@@ -115,6 +116,10 @@ export function createRealtime(o) {
     },
     /** @param {Namespace} ns */
     connected: (ns) => Boolean(sockets.get(ns)?.connected),
+    /** Hands a fresh access token of this session to every open socket. @param {string} token */
+    reauth(token) {
+      for (const s of sockets.values()) if (s.connected) /** @type {any} */ (s).emit("auth", { token }, () => {});
+    },
     get transport() {
       return transport;
     },

@@ -17,6 +17,8 @@ export interface TokenSettings {
 export interface AccessClaims {
   sub: string;
   sid: string; // the refresh-token family, so logout knows which session to end
+  /** Expiry, in seconds since the epoch (a socket must present a fresh token before then). */
+  exp: number;
 }
 export interface RefreshClaims {
   sub: string;
@@ -71,7 +73,7 @@ export function createTokenService(s: TokenSettings) {
     },
     verifyAccess(token: string): AccessClaims {
       const p = verify(token, accessKey, "access");
-      return { sub: p.sub!, sid: String(p.sid ?? "") };
+      return { sub: p.sub!, sid: String(p.sid ?? ""), exp: Number(p.exp ?? 0) };
     },
     verifyRefresh(token: string): RefreshClaims {
       const p = verify(token, refreshKey, "refresh");

@@ -35,7 +35,11 @@ export interface Notifier {
   /** Makes every socket of these users, on every node, join (or leave) a group's room. */
   joinConversation(target: ConversationTarget, userIds: string[]): void;
   leaveConversation(target: ConversationTarget, userIds: string[]): void;
+  /** Tells every socket of a session, on every node, that it ended, and disconnects them. */
+  endSession(sessionId: string, reason: "session_revoked"): void;
 }
 
 export const conversationRoom = (conversationId: string) => `conv:${conversationId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+/** Every socket of one login (session), on every node: how a revoked session's sockets are found. */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;

@@ -3,7 +3,7 @@
 import type { Server } from "socket.io";
 import type { ServerEventName } from "../../handlers/events.ts";
 import type { EventLog } from "./event-log.service.ts";
-import { conversationRoom, userRoom, type EventData, type NamespaceName, type Notifier, type NotifyOptions } from "./notifier.ts";
+import { conversationRoom, sessionRoom, userRoom, type EventData, type NamespaceName, type Notifier, type NotifyOptions } from "./notifier.ts";
 
 export function createSocketNotifier(io: Server, log: EventLog, onEmit: (ns: NamespaceName, event: string) => void = () => {}): Notifier {
   async function withMeta<E extends ServerEventName>(
@@ -41,6 +41,13 @@ export function createSocketNotifier(io: Server, log: EventLog, onEmit: (ns: Nam
     joinConversation(target, userIds) {
       if (target.type !== "group" || userIds.length === 0) return;
       io.of(`/${target.ns}`).in(userIds.map(userRoom)).socketsJoin(conversationRoom(target.publicId));
+    },
+    endSession(sessionId, reason) {
+      for (const ns of ["couples", "groups", "dm"] as const) {
+        const sockets = io.of(`/${ns}`).in(sessionRoom(sessionId));
+        sockets.emit("session_ended", { reason });
+        sockets.disconnectSockets(true);
+      }
     },
     leaveConversation(target, userIds) {
       if (target.type !== "group" || userIds.length === 0) return;

@@ -7,12 +7,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Request, Response } from "express";
 import multer from "multer";
-import { AppError, unauthorized } from "../shared/errors.ts";
+import { AppError } from "../shared/errors.ts";
 import { parse } from "../shared/validate.ts";
 import { z } from "../shared/zod.ts";
 import type { ReceivedFile } from "../media/upload.service.ts";
 import { ErrorResponse } from "./openapi.ts";
-import { bearerToken, type Caller, type RouteKit } from "./route.ts";
+import { authenticate, bearerToken, type Caller, type RouteKit } from "./route.ts";
 
 /** The multipart field carrying the file. */
 export const FILE_FIELD = "file";
@@ -80,10 +80,7 @@ export function defineMultipartRoute<F extends z.ZodObject>(
 ): void {
   const status = spec.status ?? 200;
   kit.router.post(spec.path, async (req: Request, res: Response) => {
-    const token = bearerToken(req);
-    if (!token) throw unauthorized("Missing bearer access token (Authorization: Bearer <access_token>)");
-    const claims = kit.tokens.verifyAccess(token);
-    const caller: Caller = { userId: claims.sub, sessionId: claims.sid };
+    const caller: Caller = await authenticate(kit, bearerToken(req));
 
     const scratchDir = await mkdtemp(join(spec.scratchRoot, "req-"));
     try {

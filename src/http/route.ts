@@ -3,9 +3,10 @@
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { Request, Response, Router } from "express";
 import type { z } from "zod";
-import { unauthorized } from "../shared/errors.ts";
+import { AppError, unauthorized } from "../shared/errors.ts";
 import { parse } from "../shared/validate.ts";
 import type { TokenService } from "../auth/token.service.ts";
+import type { SessionCheck } from "../auth/session-check.ts";
 
 type Method = "get" | "post" | "put" | "delete" | "patch";
 
@@ -42,7 +43,17 @@ export interface RouteKit {
   router: Router;
   registry: OpenAPIRegistry;
   tokens: TokenService;
+  /** Whether an access token's session is still live (logout and refresh-token reuse revoke it). */
+  sessions: Pick<SessionCheck, "isLive">;
   prefix: string; // where the router is mounted, for the docs
+}
+
+/** The caller an access token names, refused when the token is invalid or expired or its session was revoked. */
+export async function authenticate(kit: Pick<RouteKit, "tokens" | "sessions">, token: string | undefined): Promise<Caller> {
+  if (!token) throw unauthorized("Missing bearer access token (Authorization: Bearer <access_token>)");
+  const claims = kit.tokens.verifyAccess(token);
+  if (!(await kit.sessions.isLive(claims.sid, claims.sub))) throw new AppError("token_revoked", "The session of this token has been revoked (logged out)");
+  return { userId: claims.sub, sessionId: claims.sid };
 }
 
 export function bearerToken(req: Request): string | undefined {
@@ -59,13 +70,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodT
 ): void {
   const status = spec.status ?? 200;
   kit.router[spec.method](spec.path, async (req: Request, res: Response) => {
-    let caller: Caller = { userId: "", sessionId: "" };
-    if (spec.auth) {
-      const token = bearerToken(req);
-      if (!token) throw unauthorized("Missing bearer access token (Authorization: Bearer <access_token>)");
-      const claims = kit.tokens.verifyAccess(token);
-      caller = { userId: claims.sub, sessionId: claims.sid };
-    }
+    const caller: Caller = spec.auth ? await authenticate(kit, bearerToken(req)) : { userId: "", sessionId: "" };
     const ctx = {
       body: spec.body ? parse(spec.body, req.body ?? {}, "body") : req.body,
       query: spec.query ? parse(spec.query, { ...req.query }, "query") : req.query,

@@ -51,8 +51,8 @@ export function uploadsRouter(kit: Omit<RouteKit, "router">, media: Media): Rout
       response: z.object({ media: StoredMediaSchema }).openapi("UploadResult"),
       status: 201,
     },
-    async ({ fields, file, req }) => {
-      const stored = await media.uploads.store(file, { kind: fields.kind });
+    async ({ caller, fields, file, req }) => {
+      const stored = await media.uploads.store(file, { kind: fields.kind, owner: caller.userId });
       return { media: await unlessClientGone(stored, req.socket.destroyed, media.storage.remove) };
     },
   );
@@ -74,7 +74,7 @@ export function avatarRouter(kit: Omit<RouteKit, "router">, media: Media, users:
       response: UserSelf,
     },
     async ({ caller, file }) => {
-      const stored = await media.uploads.store(file, { accept });
+      const stored = await media.uploads.store(file, { accept, owner: caller.userId });
       try {
         // The preview (≤1280 px WebP) is the avatar: the full original is rarely worth its bytes.
         return await users.setAvatar(caller.userId, stored.preview ?? stored.original);

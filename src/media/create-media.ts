@@ -10,6 +10,7 @@ import { createCloudinaryStorage, type CloudinaryCredentials } from "./cloudinar
 import { createLocalStorage, MEDIA_URL_PREFIX } from "./local-storage.ts";
 import type { MediaStorage } from "./media-storage.ts";
 import { createUploadService } from "./upload.service.ts";
+import type { UploadRepository } from "./upload.repository.ts";
 
 const STALE_SCRATCH_MS = 3600_000;
 
@@ -55,7 +56,7 @@ function pruneStaleScratch(dir: string) {
   }
 }
 
-export function createMedia(config: Config, log: Logger) {
+export function createMedia(config: Config, log: Logger, uploads: UploadRepository) {
   const root = resolve(config.uploads.dir ?? join(config.dataDir, "uploads"));
   const paths = { root, files: join(root, "files"), incoming: join(root, "incoming") };
   mkdirSync(paths.incoming, { recursive: true });
@@ -76,7 +77,7 @@ export function createMedia(config: Config, log: Logger) {
 
   return {
     storage,
-    uploads: createUploadService({ storage, maxBytes: config.uploads.maxBytes }),
+    uploads: createUploadService({ storage, uploads, maxBytes: config.uploads.maxBytes, maxImagePixels: config.uploads.maxImagePixels, imageConcurrency: config.uploads.imageConcurrency }),
     /** `incoming` receives uploads while they stream in; `files` holds local storage. */
     paths,
     mountStatic,

@@ -18,8 +18,8 @@ export interface MessageDeps {
   windowSize: number;
   notifier: Notifier;
   maxPage: number;
-  /** Checks media URLs and sticker references against what this server serves. */
-  validateAttachments(input: SendMessageBody): Promise<void>;
+  /** Checks media URLs (uploaded here by the sender) and sticker references (they exist). */
+  validateAttachments(input: SendMessageBody, senderId: string): Promise<void>;
   emitToUser(ns: string, userId: string, event: "message_ack", payload: unknown): void;
   canDelete(ref: ConversationRef, userId: string, message: MessageRecord): Promise<boolean>;
 }
@@ -53,7 +53,7 @@ export function createMessageService(d: MessageDeps) {
 
   return {
     async send(ref: ConversationRef, actor: Actor, input: SendMessageBody & { client_message_id: string }): Promise<{ message: Message; duplicate: boolean }> {
-      await d.validateAttachments(input);
+      await d.validateAttachments(input, actor.id);
       const reply_to = input.reply_to_message_id ? await replySnapshot(ref, input.reply_to_message_id) : null;
       const base = {
         id: newId(),

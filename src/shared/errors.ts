@@ -2,6 +2,7 @@
 // it maps to, and a message a developer can act on. REST renders it as JSON, sockets
 // as `{ok: false, error: {code, message}}`; anything else is logged and sanitized.
 import { ZodError } from "zod";
+import { StorageUnavailableError } from "../storage/errors.ts";
 
 export const ErrorCodes = {
   validation_error: 400,
@@ -19,6 +20,7 @@ export const ErrorCodes = {
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
+  database_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -66,5 +68,10 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; in
     return { status: err.status, body, internal: false };
   }
   if (err instanceof ZodError) return toErrorBody(fromZodError(err));
+  // The database did not answer in time (or refused: disk full, read-only): the client may
+  // retry; the cause is logged, not shown.
+  if (err instanceof StorageUnavailableError) {
+    return { status: 503, body: { code: "database_unavailable", message: "The database is not answering; retry shortly" }, internal: true };
+  }
   return { status: 500, body: { code: "internal_error", message: "Internal server error" }, internal: true };
 }

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, afterEach, before, describe, it } from "node:test";
+import sharp from "sharp";
 import { buildUser, type TestUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import * as fixtures from "./media-fixtures.ts";
@@ -56,6 +57,16 @@ describe("uploads: refusals", () => {
     const png = await fixtures.image("png");
     const truncated = Buffer.concat([png.subarray(0, 40), Buffer.alloc(200, 0x41)]);
     assertError(await upload(stack.url, truncated, { token: user.token }), 415, "unsupported_media_type", /decodable/);
+  });
+
+  it("refuses an image over the pixel limit from its header, before decoding it (413)", async () => {
+    // 6300×6300 single-colour PNG: a few KB on the wire, 40 megapixels decoded.
+    const big = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: "#fff" } }).png({ compressionLevel: 9 }).toBuffer();
+    const cpuBefore = process.cpuUsage();
+    assertError(await upload(stack.url, big, { token: user.token, filename: "big.png" }), 413, "payload_too_large", /6300×6300 is 39690000 pixels; at most 24000000/);
+    // The server runs in this process: refusing it must not have cost a decode (about 1 s of CPU).
+    const cpu = process.cpuUsage(cpuBefore);
+    assert.ok((cpu.user + cpu.system) / 1000 < 500, `refusal cost ${Math.round((cpu.user + cpu.system) / 1000)} ms of CPU`);
   });
 
   it("an empty file is 400", async () => {
