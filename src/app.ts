@@ -14,6 +14,7 @@ import { pingRedis, type Redis } from "./infra/redis.ts";
 import { chooseAdapter } from "./infra/socket-adapter.ts";
 import { startSlowConsumerGuard } from "./infra/slow-consumers.ts";
 import { createMetrics } from "./infra/metrics.ts";
+import { listenOn, mainPortMetrics, metricsServer } from "./http/metrics-access.ts";
 import { buildDocument, createRegistry } from "./http/openapi.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRouter, type ReadinessProbe } from "./http/health.router.ts";
@@ -62,6 +63,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : undefined,
   });
 
+  // Every namespace now, synchronously: each one's adapter subscribes on a Redis connection
+  // of the adapter's own, and a SUBSCRIBE that lands while that connection is between
+  // connect and ready puts it in subscriber mode before ioredis's ready check (which then
+  // fails). Made here, the subscriptions are queued until the connection is ready.
+  for (const ns of ["/couples", "/groups", "/dm"]) io.of(ns);
+
   const stopSlowConsumerGuard = startSlowConsumerGuard(io, {
     maxPackets: config.delivery.maxBufferedPackets,
     maxBytes: config.delivery.maxBufferedBytes,
@@ -83,7 +90,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       },
     }),
   );
-  app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json" } }));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -98,6 +104,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       },
     }),
   );
+  // After helmet, so the docs get the same headers as every page. Swagger UI's page is
+  // served from here (external scripts, an inline <style>, data: images, fetches of
+  // /api/openapi.json): the CSP above allows exactly that. No validator badge: it would
+  // send the document's URL to validator.swagger.io.
+  app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json", validatorUrl: null } }));
   app.use((req, res, next) => {
     if (config.http.corsOrigin === "*") res.setHeader("Access-Control-Allow-Origin", "*");
     else if (req.headers.origin && config.http.corsOrigin.includes(req.headers.origin)) res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
@@ -112,10 +123,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const probes: ReadinessProbe[] = [{ name: "database", check: () => deps.storage.ping().then(() => true, () => false) }];
   if (deps.redis) probes.push({ name: "redis", check: () => pingRedis(deps.redis!) });
   app.use(healthRouter(probes, () => draining));
-  if (config.metricsEnabled) app.get("/metrics", metrics.handler);
+  // /metrics: on its own listener (METRICS_PORT), behind a token (METRICS_TOKEN), or else to loopback clients only.
+  const metricsAccess = { token: config.metricsToken, port: config.metricsPort };
+  const mainMetrics = config.metricsEnabled ? mainPortMetrics(metricsAccess, metrics.handler) : undefined;
+  if (mainMetrics) app.get("/metrics", ...mainMetrics);
+  const metricsListener = config.metricsEnabled && config.metricsPort ? metricsServer(metricsAccess, metrics.handler, log) : undefined;
 
   const registry = createRegistry();
-  mountApiRouters(app, { registry, tokens: services.tokens }, services, deps, metrics);
+  mountApiRouters(app, { registry, tokens: services.tokens, sessions: services.sessionCheck }, services, deps, metrics);
   const openapi = buildDocument(registry);
   app.get("/api/openapi.json", (_req, res) => {
     res.json(openapi);
@@ -132,7 +147,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     io,
     services,
     adapterName: adapter.name,
-    listen(port, host) {
+    async listen(port, host) {
+      if (metricsListener) log.info(`Metrics on ${await listenOn(metricsListener, config.metricsPort!, host)}/metrics`);
       return new Promise((resolve, reject) => {
         http.once("error", reject);
         // A deep accept queue: when a node dies its clients all reconnect to the others
@@ -152,6 +168,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       stopSlowConsumerGuard();
       // Stop accepting connections; existing sockets are told to reconnect elsewhere.
       http.close();
+      metricsListener?.close();
       await services.drain(config.delivery.shutdownTimeoutMs);
       // io.close() ends sockets with the "server shutting down" reason, which is recoverable:
       // their sessions are persisted, so clients recover on another node.
@@ -160,6 +177,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await services.drain(config.delivery.shutdownTimeoutMs);
       await adapter.close();
       http.closeAllConnections();
+      metricsListener?.closeAllConnections();
     },
   };
 }

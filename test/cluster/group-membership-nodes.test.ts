@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { nextEvent } from "../support/clients.ts";
-import { closeAll, connectReady, messagePaths, send } from "../support/conversations.ts";
+import { connectReady, messagePaths, send } from "../support/conversations.ts";
 import { buildGroup, buildUser } from "../support/factories.ts";
 import { api } from "../support/http.ts";
 import { useTwoNodes } from "../support/two-nodes.ts";

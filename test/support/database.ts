@@ -9,6 +9,9 @@ export interface TestDatabase {
   port: number;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** Makes the database hang (SIGSTOP): connections stay open, nothing answers. */
+  freeze(): void;
+  thaw(): void;
 }
 
 export async function startDatabase(): Promise<TestDatabase> {
@@ -22,6 +25,8 @@ export async function startDatabase(): Promise<TestDatabase> {
       await db.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    freeze: () => process.kill(db.pid, "SIGSTOP"),
+    thaw: () => process.kill(db.pid, "SIGCONT"),
     async restart() {
       await db.stop();
       db = await startEmbeddedDb({ dataDir: dir, port });

@@ -12,6 +12,8 @@ import { freePort, hasExited } from "../processes.ts";
 export interface EmbeddedDb {
   uri: string;
   kind: "ferretdb" | "mongod";
+  /** The server's process id (a test can SIGSTOP it to make the database hang). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
   return {
     uri,
     kind: db.kind,
+    pid: child.pid!,
     stop: () => stopChild(child),
   };
 }
