@@ -104,6 +104,8 @@ export interface ClientEvents {
   ping_thinking_of_you: (p: { recipient_user_id: string }, ack: Ack) => void;
   change_chat_mode: (p: { chat_id: string; mode: ChatMode }, ack: Ack<{ chat_id: string; mode: ChatMode }>) => void;
   HEARTBEAT: (p: unknown, ack?: Ack<{ ts: string }>) => void;
+  /** A fresh access token of the same session, before the socket's one expires. */
+  auth: (p: { token: string }, ack: Ack<{ expires_at: string }>) => void;
 }
 
 export interface ServerEvents {
@@ -131,6 +133,8 @@ export interface ServerEvents {
   group_deleted: (p: { group_id: string; meta?: EventMeta }) => void;
   /** Sent on every connect so that even an idle client has a recovery offset (see docs/DELIVERY.md). */
   session: (p: { user_id: string; recovered: boolean; epoch: string; last_event_seq: number }) => void;
+  /** Right before the server disconnects the socket for good: log in again (revoked) or refresh and reconnect (expired). */
+  session_ended: (p: { reason: "session_revoked" | "token_expired" }) => void;
   error: (p: { code: string; message: string }) => void;
 }
 
@@ -161,4 +165,6 @@ export interface SocketData {
   userId: string;
   sessionId: string;
   username: string;
+  /** When the handshake's (or the last `auth` event's) access token expires, in ms since the epoch. */
+  tokenExpiresAt: number;
 }

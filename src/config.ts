@@ -1,5 +1,6 @@
 // Configuration: zod over process.env, parsed once at start. Every bad variable is
 // reported together so an operator fixes them in one go rather than one per restart.
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const bool = z
@@ -10,6 +11,20 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+const optionalPort = z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number().int().min(1).max(65535).optional());
+
+// Express "trust proxy": `false` (no proxy: the socket's address is the client's), a hop
+// count, `true`, or a comma-separated list of proxy addresses, subnets and the names
+// loopback, linklocal, uniquelocal. Only a trusted proxy may set X-Forwarded-For.
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+const trustProxy = z
+  .string()
+  .default("false")
+  .transform((v) => v.trim())
+  .refine((v) => ["", "false", "true"].includes(v) || /^\d+$/.test(v) || v.split(",").every((p) => PROXY_NAMES.has(p.trim()) || isIP(p.trim().split("/")[0] ?? "") !== 0), {
+    message: "must be false, true, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal, uniquelocal",
+  })
+  .transform((v): boolean | number | string => (v === "" || v === "false" ? false : v === "true" ? true : /^\d+$/.test(v) ? Number(v) : v));
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -17,7 +32,7 @@ const EnvSchema = z.object({
   PORT: int(3000),
   LISTEN_BACKLOG: int(4096),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  TRUST_PROXY: z.string().default("loopback"),
+  TRUST_PROXY: trustProxy,
   CORS_ORIGIN: z.string().default("*"),
 
   DATA_DIR: z.string().default("./data"),
@@ -41,6 +56,11 @@ const EnvSchema = z.object({
   LOGIN_MAX_PER_PHONE: int(5, 1),
   LOGIN_MAX_PER_IP: int(30, 1),
   LOGIN_WINDOW_SEC: int(15 * 60, 1),
+  LOGIN_DELAY_BASE_MS: int(500, 0),
+  LOGIN_DELAY_MAX_MS: int(5000, 0),
+  REGISTER_MAX_PER_HOUR: int(20, 1),
+  LOOKUP_MAX_PER_MIN: int(30, 1),
+  LOOKUP_MAX_PER_MIN_PER_IP: int(60, 1),
   SOCKET_EVENTS_PER_SEC: int(50, 1),
   SOCKET_EVENT_BURST: int(100, 1),
 
@@ -57,6 +77,8 @@ const EnvSchema = z.object({
 
   UPLOAD_DIR: optionalString,
   UPLOAD_MAX_IMAGE_BYTES: int(10 * 1024 * 1024, 1),
+  UPLOAD_MAX_IMAGE_PIXELS: int(24_000_000, 1),
+  UPLOAD_IMAGE_CONCURRENCY: int(2, 1),
   UPLOAD_MAX_VIDEO_BYTES: int(50 * 1024 * 1024, 1),
   UPLOAD_MAX_AUDIO_BYTES: int(20 * 1024 * 1024, 1),
   UPLOAD_MAX_DOCUMENT_BYTES: int(20 * 1024 * 1024, 1),
@@ -67,6 +89,8 @@ const EnvSchema = z.object({
   CLOUDINARY_UPLOAD_PREFIX: optionalString,
 
   METRICS_ENABLED: bool.default(true),
+  METRICS_TOKEN: optionalString,
+  METRICS_PORT: optionalPort,
   SEED_STICKERS: bool.default(true),
 });
 
@@ -119,6 +143,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       loginMaxPerPhone: e.LOGIN_MAX_PER_PHONE,
       loginMaxPerIp: e.LOGIN_MAX_PER_IP,
       loginWindowSec: e.LOGIN_WINDOW_SEC,
+      loginDelayBaseMs: e.LOGIN_DELAY_BASE_MS,
+      loginDelayMaxMs: e.LOGIN_DELAY_MAX_MS,
+      registerMaxPerHour: e.REGISTER_MAX_PER_HOUR,
+      lookupMaxPerMin: e.LOOKUP_MAX_PER_MIN,
+      lookupMaxPerMinPerIp: e.LOOKUP_MAX_PER_MIN_PER_IP,
       socketEventsPerSec: e.SOCKET_EVENTS_PER_SEC,
       socketEventBurst: e.SOCKET_EVENT_BURST,
       historyMaxPage: e.HISTORY_MAX_PAGE,
@@ -134,6 +163,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     uploads: {
       dir: e.UPLOAD_DIR,
+      maxImagePixels: e.UPLOAD_MAX_IMAGE_PIXELS,
+      imageConcurrency: e.UPLOAD_IMAGE_CONCURRENCY,
       maxBytes: {
         image: e.UPLOAD_MAX_IMAGE_BYTES,
         video: e.UPLOAD_MAX_VIDEO_BYTES,
@@ -149,6 +180,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
     metricsEnabled: e.METRICS_ENABLED,
+    /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+    metricsToken: e.METRICS_TOKEN,
+    /** When set, /metrics is served on its own listener on HOST:port instead of the main port. */
+    metricsPort: e.METRICS_PORT,
     seedStickers: e.SEED_STICKERS,
   };
 }

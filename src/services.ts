@@ -4,7 +4,7 @@ import type { Express } from "express";
 import type { AppDeps, ChatServer } from "./app.ts";
 import { createAuthService } from "./auth/auth.service.ts";
 import { bcryptHasher } from "./auth/password-hasher.ts";
-import { createRateLimiter } from "./auth/rate-limiter.ts";
+import { createThrottles } from "./auth/rate-limiter.ts";
 import { createTokenService } from "./auth/token.service.ts";
 import { createCouplePolicy } from "./couples/couple.policy.ts";
 import { createCoupleService } from "./couples/couple.service.ts";
@@ -54,15 +54,18 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
   const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, namespace: io.of("/couples") });
   const { userFacts, sessionCheck } = handshakeCaches;
   const users = createUserService({ users: userRecords, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
+  const throttles = createThrottles(config.limits, redis);
   const auth = createAuthService({
     userRecords,
     sessions,
     users,
     tokens,
     hasher,
-    loginByPhone: createRateLimiter({ name: "login-phone", points: config.limits.loginMaxPerPhone, durationSec: config.limits.loginWindowSec, redis }),
-    loginByIp: createRateLimiter({ name: "login-ip", points: config.limits.loginMaxPerIp, durationSec: config.limits.loginWindowSec, redis }),
-    onSessionRevoked: (sid) => handshakeCaches.sessionRevoked(sid),
+    loginThrottle: throttles.login,
+    onSessionRevoked: (sid) => {
+      handshakeCaches.sessionRevoked(sid);
+      notifier.endSession(sid, "session_revoked");
+    },
   });
 
   const policies: Record<"couple" | "group" | "dm", ConversationPolicy> = {
@@ -74,14 +77,14 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
   const windowSize = config.messaging.latestWindowSize;
   const window = redis ? redisLatestWindow(redis, windowSize) : memoryLatestWindow(windowSize);
   const readStates = createReadStateService({ conversations, messages: storage.messages, notifier });
-  const media = createMedia(config, deps.log);
+  const media = createMedia(config, deps.log, storage.uploads);
   const messages = createMessageService({
     messages: storage.messages,
     window,
     windowSize,
     notifier,
     maxPage: config.limits.historyMaxPage,
-    validateAttachments: createAttachmentValidator({ isOwnMediaUrl: (url) => media.storage.isOwnUrl(url), assertSticker: (s) => stickers.assertValid(s) }),
+    validateAttachments: createAttachmentValidator({ isMediaOf: (url, userId) => media.uploads.ownedBy(url, userId), assertSticker: (s) => stickers.assertValid(s) }),
     emitToUser: (ns, userId, event, payload) => io.of(`/${ns}`).to(userRoom(userId)).emit(event, payload as never),
     canDelete: (ref, userId, m) => policies[ref.type].canDelete(ref, userId, m),
   });
@@ -122,6 +125,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     notifier,
     users,
     auth,
+    throttles,
     policies,
     stickers,
     messages,

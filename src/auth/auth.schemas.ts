@@ -46,3 +46,6 @@ export const TokenResponse = z
     user: UserSelf,
   })
   .openapi("Token");
+
+/** The socket `auth` event: a fresh access token for the socket's own session. */
+export const SocketAuthEvent = z.strictObject({ token: z.string().min(1).max(4096) });

@@ -9,7 +9,7 @@ import { toUserSelf } from "../users/user.dto.ts";
 import type { UserService } from "../users/user.service.ts";
 import type { RegisterBody, LoginBody } from "./auth.schemas.ts";
 import type { PasswordHasher } from "./password-hasher.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
+import type { LoginThrottle } from "./rate-limiter.ts";
 import type { SessionRepository } from "./session.repository.ts";
 import type { TokenService } from "./token.service.ts";
 
@@ -19,8 +19,7 @@ export interface AuthDeps {
   users: UserService;
   tokens: TokenService;
   hasher: PasswordHasher;
-  loginByPhone: RateLimiter;
-  loginByIp: RateLimiter;
+  loginThrottle: LoginThrottle;
   /** Told after a session is revoked (the handshake's session cache on this node). */
   onSessionRevoked?: (sessionId: string) => void;
 }
@@ -57,12 +56,11 @@ export function createAuthService(d: AuthDeps) {
 
     async login(body: LoginBody, ip: string) {
       const phone = body.username.trim();
-      await d.loginByIp.consume(ip);
-      await d.loginByPhone.consume(phone);
+      await d.loginThrottle.attempt(phone, ip);
       const user = await d.userRecords.byPhone(phone);
       const ok = await d.hasher.verify(body.password, user?.password_hash ?? "");
       if (!user || !ok) throw new AppError("invalid_credentials", "Incorrect phone number or password");
-      await d.loginByPhone.reset(phone);
+      await d.loginThrottle.succeeded(phone, ip);
       return { ...(await startSession(user.id)), user: toUserSelf(user) };
     },
 

@@ -1,5 +1,6 @@
 import { z } from "../shared/zod.ts";
 import { ObjectIdString } from "../users/user.schemas.ts";
+import { FREE_TEXT_MESSAGE, isPlainName, isSafeFreeText, NAME_TEXT_MESSAGE } from "../shared/text-rules.ts";
 
 export const GroupId = z
   .string()
@@ -16,9 +17,9 @@ export const MAX_MEMBERS_AT_CREATION = 2000;
 export const UpsertGroupBody = z
   .strictObject({
     group_id: GroupId.optional(),
-    name: z.string().trim().min(1).max(100),
+    name: z.string().trim().min(1).max(100).refine(isPlainName, NAME_TEXT_MESSAGE),
     // No defaults here: on an existing group_id only what the caller sent may change.
-    description: z.string().trim().max(1000).optional(),
+    description: z.string().trim().max(1000).refine(isSafeFreeText, FREE_TEXT_MESSAGE).optional(),
     is_public: z.boolean().optional(),
     avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
     member_ids: z.array(ObjectIdString).max(MAX_MEMBERS_AT_CREATION).default([]),
@@ -28,8 +29,8 @@ export type UpsertGroupBody = z.infer<typeof UpsertGroupBody>;
 
 export const UpdateGroupBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
-    description: z.string().trim().max(1000).optional(),
+    name: z.string().trim().min(1).max(100).refine(isPlainName, NAME_TEXT_MESSAGE).optional(),
+    description: z.string().trim().max(1000).refine(isSafeFreeText, FREE_TEXT_MESSAGE).optional(),
     is_public: z.boolean().optional(),
     avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
   })

@@ -17,8 +17,8 @@ import { usersRouter } from "./users.router.ts";
 export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, _deps: AppDeps, metrics: Metrics) {
   const at = (prefix: string) => ({ ...kit, prefix });
   const messageDeps = (type: "couple" | "group" | "dm") => ({ policy: s.policies[type], messages: s.messages, readStates: s.readStates, actorOf: s.actorOf });
-  app.use("/api/auth", authRouter(at("/api/auth"), s.auth));
-  app.use("/api/users", usersRouter(at("/api/users"), s.users));
+  app.use("/api/auth", authRouter(at("/api/auth"), s.auth, s.throttles));
+  app.use("/api/users", usersRouter(at("/api/users"), s.users, s.throttles));
   app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users));
   app.use("/api/uploads", uploadsRouter(at("/api/uploads"), s.media));
   app.use("/api/partners", partnersRouter(at("/api/partners"), s.couples));

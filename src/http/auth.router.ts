@@ -1,15 +1,20 @@
 import { Router } from "express";
 import { LoginBody, RegisterBody, TokenResponse } from "../auth/auth.schemas.ts";
 import type { AuthService } from "../auth/auth.service.ts";
+import { clientKey, type Throttles } from "../auth/rate-limiter.ts";
 import { unauthorized } from "../shared/errors.ts";
 import { bearerToken, defineRoute, type RouteKit } from "./route.ts";
 
-export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService): Router {
+export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, throttles: Pick<Throttles, "registerByIp">): Router {
   const r: RouteKit = { ...kit, router: Router() };
   const tag = "auth";
 
+  // Throttled per IP: each registration costs a bcrypt hash and creates an account.
   defineRoute(r, { method: "post", path: "/register", summary: "Create an account; returns a token pair", tag, auth: false, body: RegisterBody, response: TokenResponse, status: 201 },
-    ({ body }) => auth.register(body));
+    async ({ body, req }) => {
+      await throttles.registerByIp.consume(clientKey(req.ip ?? "unknown"));
+      return auth.register(body);
+    });
 
   defineRoute(
     r,

@@ -3,7 +3,7 @@
 // first so nothing looks sideways afterwards, and turns a polyglot or trailing payload into
 // plain pixels. The pixel count is read from the header and checked before anything is
 // decoded, so a small file that would decode into a huge bitmap is refused at no cost.
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 import { AppError } from "../shared/errors.ts";
 
 /** The hard ceiling for any decode (the configured limit is lower); sharp enforces it too. */
@@ -22,7 +22,7 @@ export interface CleanImage {
 
 /** Refuses an image whose header announces more than `maxPixels` (all frames counted); decodes nothing. */
 async function assertPixelBudget(input: string, animated: boolean, maxPixels: number) {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(input, { animated, limitInputPixels: false }).metadata();
   } catch (err) {

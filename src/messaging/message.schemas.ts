@@ -1,6 +1,7 @@
 // Message payloads for REST and sockets. One set of schemas, so both transports refuse
 // the same input with the same message.
 import { z } from "../shared/zod.ts";
+import { EMOJI_MAX_LENGTH, EMOJI_MESSAGE, FREE_TEXT_MESSAGE, isReactionEmoji, isSafeFreeText } from "../shared/text-rules.ts";
 
 export const MessageKind = z.enum(["text", "image", "video", "audio", "document", "sticker"]);
 export const MAX_TEXT = 4000;
@@ -30,7 +31,7 @@ export const ClientMessageId = z
 
 const MessageContent = z.strictObject({
   client_message_id: ClientMessageId.optional(),
-  text: z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).default(""),
+  text: z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).refine(isSafeFreeText, FREE_TEXT_MESSAGE).default(""),
   kind: MessageKind.default("text"),
   media: MediaInput.nullable().optional(),
   sticker: StickerInput.nullable().optional(),
@@ -53,8 +54,17 @@ export type SendMessageBody = z.infer<typeof SendMessageBody>;
 /** Socket form: the conversation is named in the payload and the idempotency key is required. */
 export const SendMessageEvent = MessageContent.extend({ chat_id: z.string().min(1).max(200), client_message_id: ClientMessageId }).superRefine(checkKind);
 
-export const EditMessageBody = z.strictObject({ text: z.string().trim().min(1, "must not be empty").max(MAX_TEXT) }).openapi("EditMessage");
-export const ReactionBody = z.strictObject({ emoji: z.string().trim().min(1).max(32) }).openapi("Reaction");
+export const EditMessageBody = z.strictObject({ text: z.string().trim().min(1, "must not be empty").max(MAX_TEXT).refine(isSafeFreeText, FREE_TEXT_MESSAGE) }).openapi("EditMessage");
+// The emoji becomes a key of the reaction summary and travels in every reaction event: it
+// is validated as what it is, one emoji or a `:shortcode:` (see shared/text-rules.ts).
+export const ReactionEmoji = z
+  .string()
+  .trim()
+  .min(1)
+  .max(EMOJI_MAX_LENGTH)
+  .refine(isReactionEmoji, EMOJI_MESSAGE)
+  .openapi({ example: "👍", description: "One emoji grapheme, or :shortcode: of [a-z0-9_+-]{1,32}" });
+export const ReactionBody = z.strictObject({ emoji: ReactionEmoji }).openapi("Reaction");
 
 export const MessageIdParam = z.string().regex(/^[0-9a-f]{24}$/, "must be a 24-character message id");
 

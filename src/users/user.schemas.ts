@@ -1,5 +1,6 @@
 // Request and response shapes for users, shared by REST validation and the OpenAPI document.
 import { z } from "../shared/zod.ts";
+import { isPlainName, NAME_TEXT_MESSAGE } from "../shared/text-rules.ts";
 
 export const Phone = z
   .string()
@@ -9,7 +10,7 @@ export const Username = z
   .string()
   .regex(/^[a-z0-9_]{3,32}$/, "must be 3-32 characters of lowercase letters, digits or _")
   .openapi({ example: "alice" });
-export const DisplayName = z.string().trim().min(1).max(64);
+export const DisplayName = z.string().trim().min(1).max(64).refine(isPlainName, NAME_TEXT_MESSAGE);
 export const Email = z.email().max(254);
 export const Mood = z.string().trim().max(64);
 export const BubbleColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a colour like #aabbcc");

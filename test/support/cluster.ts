@@ -49,7 +49,7 @@ export async function startCluster(opts: { nodes?: number; env?: Record<string, 
   const n = opts.nodes ?? 2;
   const [db, redis] = await Promise.all([startDatabase(), startRedis()]);
   const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-  const env = testEnv({ MONGODB_URI: db.uri, REDIS_URL: redis.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL || "warn", ...opts.env });
+  const env = testEnv({ MONGODB_URI: db.uri, REDIS_URL: redis.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL || "warn", TRUST_PROXY: "loopback", ...opts.env });
   const nodes: ClusterNode[] = [];
   const lastErrors = new Map<number, string>();
 

@@ -31,6 +31,11 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     DATA_DIR: mkdtempSync(join(tmpdir(), "chat-test-data-")),
     JWT_ACCESS_SECRET: TEST_SECRETS.access,
     JWT_REFRESH_SECRET: TEST_SECRETS.refresh,
+    // Every test client comes from 127.0.0.1: per-IP budgets sized for people would trip
+    // over the factories. The throttle tests set their own.
+    REGISTER_MAX_PER_HOUR: "1000000",
+    LOOKUP_MAX_PER_MIN: "1000000",
+    LOOKUP_MAX_PER_MIN_PER_IP: "1000000",
     ...extra,
   };
 }
