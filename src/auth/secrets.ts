@@ -20,7 +20,7 @@ export function resolveSecrets(cfg: { accessSecret?: string | undefined; refresh
     refresh: cfg.refreshSecret ?? stored.refresh ?? randomBytes(32).toString("base64url"),
   };
   if (secrets.access !== stored.access || secrets.refresh !== stored.refresh) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   }
   return secrets;

@@ -59,7 +59,8 @@ function pruneStaleScratch(dir: string) {
 export function createMedia(config: Config, log: Logger, uploads: UploadRepository) {
   const root = resolve(config.uploads.dir ?? join(config.dataDir, "uploads"));
   const paths = { root, files: join(root, "files"), incoming: join(root, "incoming") };
-  mkdirSync(paths.incoming, { recursive: true });
+  // Private to the server's user, like the database and the secrets (Express serves the files).
+  mkdirSync(paths.incoming, { recursive: true, mode: 0o700 });
   pruneStaleScratch(paths.incoming);
 
   const creds = cloudinaryCredentials(config.uploads.cloudinary);
@@ -68,7 +69,7 @@ export function createMedia(config: Config, log: Logger, uploads: UploadReposito
   if (creds) {
     storage = createCloudinaryStorage(creds, log);
   } else {
-    mkdirSync(paths.files, { recursive: true });
+    mkdirSync(paths.files, { recursive: true, mode: 0o700 });
     const local = createLocalStorage({ filesDir: paths.files });
     storage = local;
     mountStatic = (app) => app.use(MEDIA_URL_PREFIX, serveMediaFiles(local.filesDir));
