@@ -1,10 +1,8 @@
-import { z } from "../shared/zod.ts";
+import { chars, z } from "../shared/zod.ts";
 import { BCRYPT_MAX_BYTES } from "./password-hasher.ts";
 import { DisplayName, Email, Phone, UserSelf, Username } from "../users/user.schemas.ts";
 
-export const Password = z
-  .string()
-  .min(8, "must be at least 8 characters")
+export const Password = chars(8)
   .refine((p) => Buffer.byteLength(p, "utf8") <= BCRYPT_MAX_BYTES, {
     message: `must be at most ${BCRYPT_MAX_BYTES} bytes (UTF-8); longer passwords would be silently truncated by bcrypt`,
   });
@@ -24,8 +22,8 @@ export type RegisterBody = z.infer<typeof RegisterBody>;
 // Extra OAuth2 form fields (grant_type, scope, client_id) are accepted and ignored.
 export const LoginBody = z
   .object({
-    username: z.string().min(1).max(32),
-    password: z.string().min(1).refine((p) => Buffer.byteLength(p, "utf8") <= BCRYPT_MAX_BYTES, {
+    username: chars(1, 32).openapi({ description: "The phone number (OAuth2 password grant)" }),
+    password: chars(1).refine((p) => Buffer.byteLength(p, "utf8") <= BCRYPT_MAX_BYTES, {
       message: `must be at most ${BCRYPT_MAX_BYTES} bytes`,
     }),
     grant_type: z.string().optional(),
@@ -38,7 +36,7 @@ export const LoginBody = z
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const TokenResponse = z
-  .object({
+  .strictObject({
     access_token: z.string(),
     refresh_token: z.string(),
     token_type: z.literal("bearer"),

@@ -1,5 +1,6 @@
-import { z } from "../shared/zod.ts";
-import { ObjectIdString } from "../users/user.schemas.ts";
+import type { PartnerRequest } from "../../handlers/events.ts";
+import { sameShape, SentTimestamp, z } from "../shared/zod.ts";
+import { ObjectIdString, UserPublic } from "../users/user.schemas.ts";
 
 export const CoupleChatId = z.string().regex(/^[0-9a-f]{24}_[0-9a-f]{24}$/, "must be a couple chat id (<user id>_<user id>)");
 export const ChatMode = z.enum(["normal", "fight", "incognito"]);
@@ -13,3 +14,37 @@ export const ChatMessageParams = z.object({ id: CoupleChatId, messageId: z.strin
 
 export const ChangeModeEvent = z.strictObject({ chat_id: CoupleChatId, mode: ChatMode });
 export const ThinkingOfYouEvent = z.strictObject({ recipient_user_id: ObjectIdString });
+
+// Response shapes (handlers/events.ts `PartnerRequest`; the chat as couples.describeChat builds it).
+
+export const PartnerRequestSchema = z
+  .strictObject({
+    id: z.string(),
+    sender: UserPublic,
+    recipient: UserPublic,
+    status: z.enum(["pending", "accepted", "rejected", "cancelled"]),
+    created_at: SentTimestamp,
+  })
+  .openapi("PartnerRequest");
+sameShape<z.output<typeof PartnerRequestSchema>, PartnerRequest>();
+
+export const PartnerRequestList = z
+  .strictObject({ incoming: z.array(PartnerRequestSchema), outgoing: z.array(PartnerRequestSchema) })
+  .openapi("PartnerRequestList", { description: "Pending requests to the caller (incoming) and from the caller (outgoing)" });
+
+export const ChatSchema = z
+  .strictObject({
+    id: z.string(),
+    type: z.literal("couple"),
+    members: z.array(UserPublic),
+    mode: ChatMode,
+    last_seq: z.number().int().min(0),
+    read_seq: z.number().int().min(0).openapi({ description: "The caller's read position" }),
+    unread_count: z.number().int().min(0),
+    read_positions: z.record(z.string(), z.number().int().min(0)).openapi({ description: "user id → that member's read seq" }),
+    last_message_at: SentTimestamp.nullable(),
+    created_at: SentTimestamp,
+  })
+  .openapi("Chat");
+
+export const ChatList = z.strictObject({ chats: z.array(ChatSchema).max(1) }).openapi("ChatList", { description: "The caller's couple chat, when there is one" });

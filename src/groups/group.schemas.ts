@@ -1,6 +1,6 @@
-import { z } from "../shared/zod.ts";
+import type { GroupSummary } from "../../handlers/events.ts";
+import { httpUrl, sameShape, SentTimestamp, trimmedText, z } from "../shared/zod.ts";
 import { ObjectIdString } from "../users/user.schemas.ts";
-import { FREE_TEXT_MESSAGE, isPlainName, isSafeFreeText, NAME_TEXT_MESSAGE } from "../shared/text-rules.ts";
 
 export const GroupId = z
   .string()
@@ -14,14 +14,17 @@ export const GroupId = z
  */
 export const MAX_MEMBERS_AT_CREATION = 2000;
 
+const GroupName = trimmedText("name", 1, 100);
+const GroupDescription = trimmedText("free", 0, 1000);
+
 export const UpsertGroupBody = z
   .strictObject({
     group_id: GroupId.optional(),
-    name: z.string().trim().min(1).max(100).refine(isPlainName, NAME_TEXT_MESSAGE),
+    name: GroupName,
     // No defaults here: on an existing group_id only what the caller sent may change.
-    description: z.string().trim().max(1000).refine(isSafeFreeText, FREE_TEXT_MESSAGE).optional(),
+    description: GroupDescription.optional(),
     is_public: z.boolean().optional(),
-    avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+    avatar_url: httpUrl().nullable().optional(),
     member_ids: z.array(ObjectIdString).max(MAX_MEMBERS_AT_CREATION).default([]),
   })
   .openapi("GroupUpsert");
@@ -29,10 +32,10 @@ export type UpsertGroupBody = z.infer<typeof UpsertGroupBody>;
 
 export const UpdateGroupBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).refine(isPlainName, NAME_TEXT_MESSAGE).optional(),
-    description: z.string().trim().max(1000).refine(isSafeFreeText, FREE_TEXT_MESSAGE).optional(),
+    name: GroupName.optional(),
+    description: GroupDescription.optional(),
     is_public: z.boolean().optional(),
-    avatar_url: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+    avatar_url: httpUrl().nullable().optional(),
   })
   .openapi("GroupUpdate");
 export type UpdateGroupBody = z.infer<typeof UpdateGroupBody>;
@@ -41,18 +44,30 @@ export const GroupParams = z.object({ groupId: GroupId });
 export const GroupMemberParams = z.object({ groupId: GroupId, userId: ObjectIdString });
 export const AddMemberBody = z.strictObject({ user_id: ObjectIdString, role: z.enum(["admin", "member"]).default("member") }).openapi("GroupAddMember");
 export const SetRoleBody = z.strictObject({ role: z.enum(["admin", "member"]) }).openapi("GroupSetRole");
-export const ListGroupsQuery = z.object({ mine: z.enum(["true", "false"]).optional() });
+export const ListGroupsQuery = z.strictObject({ mine: z.enum(["true", "false"]).optional().openapi({ description: "true: only the caller's groups" }) });
 
-export const GroupSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string(),
-    is_public: z.boolean(),
-    owner_id: z.string(),
-    avatar_url: z.string().nullable(),
-    members: z.array(z.object({ user_id: z.string(), role: z.enum(["owner", "admin", "member"]) })),
-    created_at: z.string(),
-    updated_at: z.string(),
+// Response shapes (handlers/events.ts `GroupSummary`, as group.service.ts toGroupSummary builds it).
+const summaryFields = {
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  is_public: z.boolean(),
+  owner_id: z.string(),
+  avatar_url: z.string().nullable(),
+  members: z.array(z.strictObject({ user_id: z.string(), role: z.enum(["owner", "admin", "member"]) })),
+  created_at: SentTimestamp,
+  updated_at: SentTimestamp,
+};
+
+export const GroupSchema = z.strictObject(summaryFields).openapi("Group");
+sameShape<z.output<typeof GroupSchema>, GroupSummary>();
+
+export const GroupList = z
+  .strictObject({
+    groups: z.array(
+      z
+        .strictObject({ ...summaryFields, is_member: z.boolean(), unread_count: z.number().int().min(0).openapi({ description: "0 unless the caller is a member" }) })
+        .openapi("GroupListItem"),
+    ),
   })
-  .openapi("Group");
+  .openapi("GroupList");

@@ -7,6 +7,7 @@ import { authRouter } from "./auth.router.ts";
 import { chatsRouter, partnersRouter } from "./couples.router.ts";
 import { dmRouter } from "./dm.router.ts";
 import { eventsRouter } from "./events.router.ts";
+import { methodNotAllowed } from "./method-not-allowed.ts";
 import { groupMessagesRouter, groupsRouter } from "./groups.router.ts";
 import { profilesRouter } from "./profiles.router.ts";
 import type { RouteKit } from "./route.ts";
@@ -14,9 +15,12 @@ import { stickerImages, stickersRouter } from "./stickers.router.ts";
 import { avatarRouter, uploadsRouter } from "./uploads.router.ts";
 import { usersRouter } from "./users.router.ts";
 
-export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, _deps: AppDeps, metrics: Metrics) {
+export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, deps: AppDeps, metrics: Metrics) {
   const at = (prefix: string) => ({ ...kit, prefix });
-  const messageDeps = (type: "couple" | "group" | "dm") => ({ policy: s.policies[type], messages: s.messages, readStates: s.readStates, actorOf: s.actorOf });
+  const maxPage = deps.config.limits.historyMaxPage;
+  const messageDeps = (type: "couple" | "group" | "dm") => ({ policy: s.policies[type], messages: s.messages, readStates: s.readStates, actorOf: s.actorOf, maxPage });
+  // In front of the routers: a method a documented path does not take is a 405 (with Allow).
+  app.use("/api", methodNotAllowed(kit.registry));
   app.use("/api/auth", authRouter(at("/api/auth"), s.auth, s.throttles));
   app.use("/api/users", usersRouter(at("/api/users"), s.users, s.throttles));
   app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users));
@@ -28,6 +32,6 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api/dm", dmRouter(at("/api/dm"), s.dms, messageDeps("dm")));
   app.use("/api/profiles", profilesRouter(at("/api/profiles"), s.profiles));
   app.use("/api/stickers", stickersRouter(at("/api/stickers"), s.stickers));
-  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics }));
+  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics, maxPage }));
   app.use(stickerImages());
 }

@@ -10,11 +10,24 @@ export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, thr
   const tag = "auth";
 
   // Throttled per IP: each registration costs a bcrypt hash and creates an account.
-  defineRoute(r, { method: "post", path: "/register", summary: "Create an account; returns a token pair", tag, auth: false, body: RegisterBody, response: TokenResponse, status: 201 },
+  defineRoute(
+    r,
+    {
+      method: "post",
+      path: "/register",
+      summary: "Create an account; returns a token pair",
+      tag,
+      auth: false,
+      body: RegisterBody,
+      response: TokenResponse,
+      status: 201,
+      errors: { 400: "Invalid input, or the phone or username is already registered", 429: "Too many registrations from this address (REGISTER_MAX_PER_HOUR)" },
+    },
     async ({ body, req }) => {
       await throttles.registerByIp.consume(clientKey(req.ip ?? "unknown"));
       return auth.register(body);
-    });
+    },
+  );
 
   defineRoute(
     r,
@@ -27,16 +40,29 @@ export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, thr
       body: LoginBody,
       bodyTypes: ["application/x-www-form-urlencoded"],
       response: TokenResponse,
+      errors: { 401: "Wrong phone number or password", 429: "Too many attempts from this address, for this phone from this address, or on this phone just now" },
     },
     ({ body, req }) => auth.login(body, req.ip ?? "unknown"),
   );
 
-  defineRoute(r, { method: "post", path: "/refresh", summary: "Rotate the refresh token (Authorization: Bearer <refresh_token>)", tag, auth: false, response: TokenResponse },
+  defineRoute(
+    r,
+    {
+      method: "post",
+      path: "/refresh",
+      summary: "Rotate the refresh token (Authorization: Bearer <refresh_token>)",
+      tag,
+      auth: false,
+      security: [{ refreshToken: [] }],
+      response: TokenResponse,
+      errors: { 401: "Missing, invalid, expired or unknown refresh token; or one already used, which revokes its session" },
+    },
     ({ req }) => {
       const token = bearerToken(req);
       if (!token) throw unauthorized("Missing bearer refresh token (Authorization: Bearer <refresh_token>)");
       return auth.refresh(token);
-    });
+    },
+  );
 
   defineRoute(r, { method: "post", path: "/logout", summary: "Revoke this session's refresh-token family", tag, auth: true, status: 204 },
     async ({ caller }) => {

@@ -1,31 +1,31 @@
-// TrueMatch DM routes (/api/dm/...): dmId is dm:<a>|<b>, lowercase usernames, sorted.
+// TrueMatch DM routes (/api/dm/...): dm_id is dm:<a>|<b>, lowercase usernames, sorted.
 import { Router } from "express";
 import type { DmService } from "../dms/dm.service.ts";
-import { z } from "../shared/zod.ts";
+import { DmId, DmThreadList } from "../dms/dm.schemas.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 import { mountMessageRoutes, type MessageRouteOptions } from "./conversation-messages.routes.ts";
 
-const DmId = z.string().min(1).max(80);
-
 export function dmRouter(kit: Omit<RouteKit, "router">, dms: DmService, messages: Omit<MessageRouteOptions, "tag" | "param" | "idSchema" | "paths">): Router {
   const r: RouteKit = { ...kit, router: Router() };
-  defineRoute(r, { method: "get", path: "/threads", summary: "The caller's DM threads with the latest message and unread count", tag: "dm", auth: true },
+  defineRoute(r, { method: "get", path: "/threads", summary: "The caller's DM threads with the latest message and unread count", tag: "dm", auth: true, response: DmThreadList },
     async ({ caller }) => ({ threads: await dms.threads(caller.userId) }));
-  // The DM policy parses the id and names what is wrong with it; the route only bounds its size.
+  // The route checks the id's shape; the DM policy that the names are different and sorted,
+  // that the caller is one of them (403) and that the other exists (404).
   mountMessageRoutes(r, {
     ...messages,
     tag: "dm",
-    param: "dmId",
+    param: "dm_id",
     idSchema: DmId,
+    forbidden: "A DM between two other users",
     paths: {
-      latest: "/:dmId/latest",
-      history: "/:dmId/history",
-      post: "/:dmId/message",
-      item: "/:dmId/:messageId",
-      reactions: "/:dmId/:messageId/reactions",
-      byId: "/:dmId/by-id/:messageId",
-      byTs: "/:dmId/by-ts/:timestamp",
-      read: "/:dmId/read",
+      latest: "/:dm_id/latest",
+      history: "/:dm_id/history",
+      post: "/:dm_id/message",
+      item: "/:dm_id/:messageId",
+      reactions: "/:dm_id/:messageId/reactions",
+      byId: "/:dm_id/by-id/:messageId",
+      byTs: "/:dm_id/by-ts/:timestamp",
+      read: "/:dm_id/read",
     },
   });
   return r.router;

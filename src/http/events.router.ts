@@ -2,32 +2,26 @@
 // connection-state recovery covers (see docs/DELIVERY.md).
 import { Router } from "express";
 import type { EventLog } from "../events/event-log.service.ts";
+import { syncPage, syncQuery } from "../events/event.schemas.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import { AppError } from "../shared/errors.ts";
-import { z } from "../shared/zod.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 
-const SyncQuery = z.object({
-  since: z.coerce.number().int().min(0).default(0),
-  epoch: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
-const SyncPage = z
-  .object({
-    epoch: z.string(),
-    events: z.array(z.object({ event_seq: z.number(), type: z.string(), namespace: z.string(), data: z.record(z.string(), z.unknown()), created_at: z.string() })),
-    next: z.number(),
-    has_more: z.boolean(),
-  })
-  .openapi("SyncPage");
-
-export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics }): Router {
+export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics; maxPage: number }): Router {
   const r: RouteKit = { ...kit, router: Router() };
   defineRoute(
     r,
-    { method: "get", path: "/sync", summary: "The caller's events after `since`, in order, paged; 410 resync_required when they are gone", tag: "events", auth: true, query: SyncQuery, response: SyncPage },
+    {
+      method: "get",
+      path: "/sync",
+      summary: "The caller's events after `since`, in order, paged",
+      tag: "events",
+      auth: true,
+      query: syncQuery(d.maxPage),
+      response: syncPage(d.maxPage),
+      errors: { 410: "`epoch` is not the stream's epoch, or events after `since` were pruned" },
+    },
     async ({ caller, query }) => {
       try {
         const keys = await d.conversations.keysOf(caller.userId);

@@ -11,8 +11,8 @@ import { AppError } from "../shared/errors.ts";
 import { parse } from "../shared/validate.ts";
 import { z } from "../shared/zod.ts";
 import type { ReceivedFile } from "../media/upload.service.ts";
-import { ErrorResponse } from "./openapi.ts";
-import { authenticate, bearerToken, type Caller, type RouteKit } from "./route.ts";
+import type { ErrorStatus } from "./error-responses.ts";
+import { authenticate, bearerToken, docPath, errorStatuses, type Caller, type RouteKit } from "./route.ts";
 
 /** The multipart field carrying the file. */
 export const FILE_FIELD = "file";
@@ -33,6 +33,8 @@ export interface MultipartSpec<F extends z.ZodObject> {
   scratchRoot: string;
   response: z.ZodType;
   status?: number;
+  /** Error statuses beyond the derived ones (400, 401, 413, 415, 503), with why. */
+  errors?: Partial<Record<ErrorStatus, string>>;
 }
 
 export interface MultipartContext<F> {
@@ -98,21 +100,26 @@ export function defineMultipartRoute<F extends z.ZodObject>(
 }
 
 function registerDoc(kit: RouteKit, spec: MultipartSpec<z.ZodObject>, status: number) {
-  const form = spec.fields.extend({ [FILE_FIELD]: z.string().openapi({ type: "string", format: "binary" }) });
-  const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorResponse } } });
+  const form = spec.fields.extend({ [FILE_FIELD]: z.string().openapi({ type: "string", format: "binary", minLength: 1, description: "The file (an empty one is a 400)" }) });
   kit.registry.registerPath({
     method: "post",
-    path: (kit.prefix + spec.path).replace(/(.)\/$/, "$1").replace(/:([A-Za-z_]+)/g, "{$1}"),
+    path: docPath(kit.prefix, spec.path),
     summary: spec.summary,
     tags: [spec.tag],
     security: [{ bearerAuth: [] }],
     request: { body: { required: true, content: { "multipart/form-data": { schema: form } } } },
     responses: {
       [status]: { description: "Success", content: { "application/json": { schema: spec.response } } },
-      400: error("No file, an empty file, a bad field, or too many parts"),
-      401: error("Missing, invalid or expired access token"),
-      413: error("The file is larger than the limit for its type"),
-      415: error("The file's sniffed type is not allowed here"),
+      ...errorStatuses({
+        auth: true,
+        body: form,
+        errors: {
+          400: "No file, an empty file, a bad field, or too many parts",
+          413: "The file is larger than the limit for its type, or an image has too many pixels",
+          415: "The file's sniffed type is not allowed here, or it does not decode",
+          ...spec.errors,
+        },
+      }),
     },
   });
 }

@@ -10,9 +10,9 @@ export function profilesRouter(kit: Omit<RouteKit, "router">, profiles: ProfileS
   const tag = "profiles";
   defineRoute(r, { method: "get", path: "/me", summary: "The caller's dating profile and social links", tag, auth: true, response: ProfileSchema },
     ({ caller }) => profiles.get(caller.userId));
-  defineRoute(r, { method: "put", path: "/me", summary: "Update the caller's profile (allow-listed fields, URLs validated)", tag, auth: true, body: UpdateProfileBody, response: ProfileSchema },
+  defineRoute(r, { method: "put", path: "/me", summary: "Update the caller's profile (allow-listed fields, URLs validated)", tag, auth: true, body: UpdateProfileBody, response: ProfileSchema, errors: { 400: "Invalid input, or a birthdate that is not a real date 18 to 120 years ago" } },
     ({ caller, body }) => profiles.update(caller.userId, body));
-  defineRoute(r, { method: "get", path: "/:userId", summary: "Another user's profile", tag, auth: true, params: z.object({ userId: ObjectIdString }), response: ProfileSchema },
+  defineRoute(r, { method: "get", path: "/:userId", summary: "Another user's profile", tag, auth: true, params: z.object({ userId: ObjectIdString }), response: ProfileSchema, errors: { 404: "No user has this id" } },
     ({ params }) => profiles.get(params.userId));
   return r.router;
 }

@@ -5,7 +5,11 @@ import type { StickerService } from "../stickers/sticker.service.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 
 const StickerPacks = z
-  .object({ packs: z.array(z.object({ id: z.string(), name: z.string(), stickers: z.array(z.object({ id: z.string(), emoji: z.string(), label: z.string(), url: z.string() })) })) })
+  .strictObject({
+    packs: z.array(
+      z.strictObject({ id: z.string(), name: z.string(), stickers: z.array(z.strictObject({ id: z.string(), emoji: z.string(), label: z.string(), url: z.string() })) }).openapi("StickerPack"),
+    ),
+  })
   .openapi("StickerPacks");
 
 export function stickersRouter(kit: Omit<RouteKit, "router">, stickers: StickerService): Router {

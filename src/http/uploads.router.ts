@@ -11,7 +11,7 @@ import { defineMultipartRoute } from "./multipart-route.ts";
 import type { RouteKit } from "./route.ts";
 
 export const StoredMediaSchema = z
-  .object({
+  .strictObject({
     original: z.string().openapi({ description: "URL of the stored file; root-relative (/media/...) with local storage" }),
     preview: z.string().nullable().openapi({ description: "Images: WebP at most 1280 px; Cloudinary videos: a poster frame" }),
     thumbnail: z.string().nullable().openapi({ description: "Images: WebP at most 320 px; Cloudinary videos: a poster frame" }),
@@ -48,7 +48,7 @@ export function uploadsRouter(kit: Omit<RouteKit, "router">, media: Media): Rout
       fields: UploadFields,
       maxFileBytes: media.uploads.maxFileBytes(),
       scratchRoot: media.paths.incoming,
-      response: z.object({ media: StoredMediaSchema }).openapi("UploadResult"),
+      response: z.strictObject({ media: StoredMediaSchema }).openapi("UploadResult"),
       status: 201,
     },
     async ({ caller, fields, file, req }) => {

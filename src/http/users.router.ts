@@ -15,12 +15,24 @@ export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, t
     ({ caller, body }) => users.updateProfile(caller.userId, body));
 
   // Throttled per user and per IP, so that phone numbers cannot be enumerated.
-  defineRoute(r, { method: "get", path: "/lookup", summary: "Find a user by phone or username", tag, auth: true, query: LookupQuery, response: UserPublic },
+  defineRoute(
+    r,
+    {
+      method: "get",
+      path: "/lookup",
+      summary: "Find a user by phone or username",
+      tag,
+      auth: true,
+      query: LookupQuery,
+      response: UserPublic,
+      errors: { 400: "Invalid input, or not exactly one of phone and username", 404: "No user has this phone or username", 429: "Too many lookups by this user or from this address (LOOKUP_MAX_PER_MIN, LOOKUP_MAX_PER_MIN_PER_IP)" },
+    },
     async ({ query, caller, req }) => {
       await throttles.lookupByUser.consume(caller.userId);
       await throttles.lookupByIp.consume(clientKey(req.ip ?? "unknown"));
       return users.lookup(query);
-    });
+    },
+  );
 
   return r.router;
 }

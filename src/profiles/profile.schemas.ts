@@ -1,7 +1,7 @@
 // The dating profile and social links (TrueMatch). Every field is allow-listed and bounded.
-import { z } from "../shared/zod.ts";
+import { httpUrl, SentTimestamp, trimmedText, z } from "../shared/zod.ts";
 
-const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048);
+const HttpUrl = httpUrl(2048);
 
 export const SOCIAL_PLATFORMS = ["instagram", "facebook", "twitter", "x", "tiktok", "linkedin", "snapchat", "spotify", "youtube", "website"] as const;
 
@@ -17,14 +17,23 @@ function adultBirthdate(value: string, ctx: z.RefinementCtx) {
 
 export const SocialLink = z.strictObject({ platform: z.enum(SOCIAL_PLATFORMS), url: HttpUrl });
 
+const Gender = z.enum(["woman", "man", "non_binary", "other"]);
+const LookingFor = z.enum(["relationship", "friendship", "casual", "not_sure"]);
+
 export const UpdateProfileBody = z
   .strictObject({
-    bio: z.string().trim().max(500).optional(),
-    birthdate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").superRefine(adultBirthdate).nullable().optional(),
-    gender: z.enum(["woman", "man", "non_binary", "other"]).nullable().optional(),
-    interests: z.array(z.string().trim().min(1).max(32)).max(20).optional(),
-    looking_for: z.enum(["relationship", "friendship", "casual", "not_sure"]).nullable().optional(),
-    city: z.string().trim().max(100).nullable().optional(),
+    bio: trimmedText("none", 0, 500).optional(),
+    birthdate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+      .superRefine(adultBirthdate)
+      .nullable()
+      .optional()
+      .openapi({ description: "A real date (YYYY-MM-DD), 18 to 120 years ago" }),
+    gender: Gender.nullable().optional(),
+    interests: z.array(trimmedText("none", 1, 32)).max(20).optional(),
+    looking_for: LookingFor.nullable().optional(),
+    city: trimmedText("none", 0, 100).nullable().optional(),
     photos: z.array(HttpUrl.or(z.string().regex(/^\/media\/[A-Za-z0-9/_.-]+$/))).max(6).optional(),
     social_links: z.array(SocialLink).max(10).optional(),
   })
@@ -32,16 +41,16 @@ export const UpdateProfileBody = z
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
 export const ProfileSchema = z
-  .object({
+  .strictObject({
     user_id: z.string(),
     bio: z.string(),
     birthdate: z.string().nullable(),
-    gender: z.string().nullable(),
+    gender: Gender.nullable(),
     interests: z.array(z.string()),
-    looking_for: z.string().nullable(),
+    looking_for: LookingFor.nullable(),
     city: z.string().nullable(),
     photos: z.array(z.string()),
-    social_links: z.array(z.object({ platform: z.string(), url: z.string() })),
-    updated_at: z.string().nullable(),
+    social_links: z.array(z.strictObject({ platform: z.enum(SOCIAL_PLATFORMS), url: z.string() })),
+    updated_at: SentTimestamp.nullable().openapi({ description: "null until the profile is first saved" }),
   })
   .openapi("Profile");

@@ -13,6 +13,7 @@ export const ErrorCodes = {
   token_revoked: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   resync_required: 410,
   payload_too_large: 413,

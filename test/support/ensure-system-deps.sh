@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need from the system's package manager when it is missing:
-# redis-server (real Redis), nginx (the sticky-session balancer), chromium (browser tests)
-# and Go (to build the embedded FerretDB). Safe to run repeatedly; does nothing when all
+# redis-server (real Redis), nginx (the sticky-session balancer), chromium (browser tests),
+# Go (to build the embedded FerretDB) and Python 3 with venv (Schemathesis, installed from
+# PyPI by test/support/schemathesis.sh). Safe to run repeatedly; does nothing when all
 # are present. Without root or apt-get it says what to install and stops.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Emoji in the browser tests' screenshots (docs/screenshot-conversation.png); no test depends on it.
 dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
+{ command -v python3 >/dev/null 2>&1 && python3 -c "import venv, ensurepip" >/dev/null 2>&1; } || need+=(python3 python3-venv)
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || [ -x "$(dirname "$0")/../../.cache/bin/ferretdb-embedded" ] || need+=(golang-go)
 
 if [ ${#need[@]} -eq 0 ]; then
