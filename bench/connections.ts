@@ -128,7 +128,7 @@ async function main() {
   const results: TargetResult[] = [];
   try {
     for (const target of ["baseline", "ours"] as const) {
-      const server = await startServer(target, { dbUri: db.uri, env: benchEnv() });
+      const server = await startServer(target, { db, env: benchEnv() });
       const tokens = target === "ours" ? (await registerUsers(server.url, smoke ? 3 : 20, "conn")).map((u) => u.token) : undefined;
       console.log(`${target}: server ${server.url} (${server.adapter} adapter, fd limit ${server.fdLimit}); ramping to ${Math.min(goal, server.fdLimit - 300)}`);
       try {

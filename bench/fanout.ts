@@ -3,21 +3,23 @@
 // p99 delivery latency ≤ 100 ms, zero seq gaps and nothing lost. Variants: in-memory
 // adapter on one node, Redis streams adapter on one node, two nodes on the streams
 // adapter (receivers split across them, publisher on the first). Each is compared with
-// the bare Socket.IO baseline doing the same room broadcast in the same run.
+// the bare Socket.IO baseline doing the same room broadcast in the same run. One node runs
+// on the embedded default (SQLite); two nodes share a database, so they run in cluster
+// mode on FerretDB.
 // Where a server cannot meet 100 ms at any rate, both are also searched with a 1 s limit
 // ("keeps up"), so the table still compares fan-out capacity.
 //   npm run bench:fanout [-- --smoke] [--sizes 100,1000,10000] [--variants memory,streams,streams-2]
-//                        [--targets ours,baseline] [--db-ops] [--connect-budget-s 420]
+//                        [--targets ours,baseline] [--repo-calls] [--connect-budget-s 420]
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { startDatabase, type TestDatabase } from "../test/support/database.ts";
 import { startRedis, type TestRedis } from "../test/support/redis-server.ts";
 import { makeFixture, type Fixture } from "./lib/fanout-fixture.ts";
 import { runBenchmark, stopAll } from "./lib/ipc.ts";
 import { findRate, type SearchResult } from "./lib/rate-search.ts";
 import { deadline, exitIfBroken, flags, machine, onInterrupt, ratio, resultName, resultsDir, writeResults, type Machine, type Table } from "./lib/report.ts";
+import { printRepoCalls, type RepoCallRow } from "./lib/repo-calls.ts";
 import { RoomLoad } from "./lib/room-load.ts";
-import { benchEnv, startServer, type ServerHandle, type Target } from "./lib/servers.ts";
+import { benchEnv, openBenchDb, startServer, type BenchDb, type DbKind, type ServerHandle, type Target } from "./lib/servers.ts";
 
 const f = flags();
 const smoke = f.smoke;
@@ -26,7 +28,9 @@ const smoke = f.smoke;
 const sizesArg = f.list("sizes", []).map(Number);
 const sizesFor = (variant: string) => (sizesArg.length ? sizesArg : smoke ? [20] : variant === "memory" ? [100, 1000, 10000] : [100, 1000]);
 const variants = f.list("variants", smoke ? ["memory", "streams-2"] : ["memory", "streams", "streams-2"]);
-const sizes = [...new Set(variants.flatMap(sizesFor))].sort((a, b) => a - b);
+const sizesOf = (vs: string[]) => [...new Set(vs.flatMap(sizesFor))].sort((a, b) => a - b);
+const sizes = sizesOf(variants);
+const dbKindOf = (variant: string): DbKind => (variant === "streams-2" ? "ferretdb" : "sqlite");
 // Ours first: whether it needs the relaxed search decides whether the baseline runs one too.
 const targets = (["ours", "baseline"] as Target[]).filter((t) => f.list("targets", ["ours", "baseline"]).includes(t));
 const MAX_DISTINCT = smoke ? 20 : 500;
@@ -36,15 +40,14 @@ const STEP_MS = smoke ? 800 : 2500;
 const P99_LIMIT_MS = 100;
 const RELAXED_P99_MS = 1000;
 const needsRelaxed = new Set<string>();
-// --db-ops: our app times its database calls (connect phase and send phase) by app line.
-const dbOps = process.argv.includes("--db-ops");
+// --repo-calls: our app counts and times its storage calls (connect phase and send phase) by app line.
+const repoCalls = process.argv.includes("--repo-calls");
 
-type DbOps = Awaited<ReturnType<ServerHandle["dbOps"]>>;
-async function takeDbOps(servers: ServerHandle[], label: string): Promise<DbOps | undefined> {
-  if (!dbOps) return undefined;
-  const ops = (await servers[0]!.dbOps()).slice(0, 10);
-  for (const o of ops) console.log(`    db ${label}: ${String(o.total_ms).padStart(6)} ms ${String(o.calls).padStart(6)} calls  mean ${o.mean_ms} ms  ${o.op}`);
-  return ops;
+async function takeRepoCalls(servers: ServerHandle[], label: string): Promise<RepoCallRow[] | undefined> {
+  if (!repoCalls) return undefined;
+  const rows = (await servers[0]!.repoCalls()).slice(0, 10);
+  printRepoCalls(label, rows);
+  return rows;
 }
 
 interface Row {
@@ -58,18 +61,18 @@ interface Row {
   error?: string;
   /** How long the room's receivers took to connect (and, for ours, authenticate and join). */
   connect_ms?: number;
-  db_ops?: { connect?: DbOps; send?: DbOps };
+  repo_calls?: { connect?: RepoCallRow[] | undefined; send?: RepoCallRow[] | undefined };
 }
 
 const empty = (): SearchResult => ({ best: null, first_fail: null, steps: [] });
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-async function startNodes(target: Target, variant: string, db: TestDatabase, redis: TestRedis | undefined): Promise<ServerHandle[]> {
+async function startNodes(target: Target, variant: string, db: BenchDb, redis: TestRedis | undefined): Promise<ServerHandle[]> {
   const redisUrl = variant === "memory" ? undefined : redis!.url;
   const servers: ServerHandle[] = [];
   try {
     for (let i = 0; i < (variant === "streams-2" ? 2 : 1); i++) {
-      servers.push(await startServer(target, { dbUri: db.uri, ...(redisUrl ? { redisUrl } : {}), env: benchEnv(), name: `${target}-${variant}-${i}`, dbOps }));
+      servers.push(await startServer(target, { db, ...(redisUrl ? { redisUrl } : {}), env: benchEnv(), name: `${target}-${variant}-${i}`, repoCalls }));
     }
     return servers;
   } catch (err) {
@@ -98,15 +101,15 @@ async function runCase(variant: string, target: Target, size: number, fx: Fixtur
   }
   try {
     console.log(`${variant} ${target} room of ${size}: receivers connected in ${load.connectMs} ms`);
-    const connectOps = await takeDbOps(servers, "connect");
+    const connectCalls = await takeRepoCalls(servers, "connect");
     const search = (p99LimitMs: number) =>
       findRate({ label: `${variant} ${target} ${size} (p99 ≤ ${p99LimitMs})`, startRate: smoke ? 20 : Math.max(1, Math.round(2000 / size)), stepMs: STEP_MS, maxSteps: smoke ? 2 : 9, p99LimitMs, fanout: size, servers, load });
     const key = `${variant}:${size}`;
     const strict = await search(P99_LIMIT_MS);
     const relaxed = !smoke && (!strict.best || needsRelaxed.has(key)) ? await search(RELAXED_P99_MS) : undefined;
     if (relaxed) needsRelaxed.add(key);
-    const sendOps = await takeDbOps(servers, "send");
-    return { variant, size, target, strict, ...(relaxed ? { relaxed } : {}), connect_ms: load.connectMs, ...(dbOps ? { db_ops: { connect: connectOps, send: sendOps } } : {}) };
+    const sendCalls = await takeRepoCalls(servers, "send");
+    return { variant, size, target, strict, ...(relaxed ? { relaxed } : {}), connect_ms: load.connectMs, ...(repoCalls ? { repo_calls: { connect: connectCalls, send: sendCalls } } : {}) };
   } finally {
     await load.close();
   }
@@ -114,38 +117,50 @@ async function runCase(variant: string, target: Target, size: number, fx: Fixtur
 
 async function main() {
   const host = machine(); // taken first: its load average describes the machine before the run
-  const [db, redis] = await Promise.all([startDatabase(), variants.some((v) => v !== "memory") ? startRedis() : Promise.resolve(undefined)]);
+  const redis = variants.some((v) => v !== "memory") ? await startRedis() : undefined;
+  let db: BenchDb | undefined;
   const cleanup = async () => {
     await stopAll();
-    await Promise.all([db.stop(), redis?.stop()]);
+    await Promise.all([db?.stop(), redis?.stop()]);
   };
   const timer = deadline((smoke ? 60 : 1800) * 1000, cleanup);
   onInterrupt(cleanup);
   const rows: Row[] = [];
   try {
-    const fx = await makeFixture({ dbUri: db.uri, sizes, maxDistinct: MAX_DISTINCT, synthetic: !targets.includes("ours") });
-    for (const variant of variants) {
-      for (const target of targets) {
-        let servers: ServerHandle[];
-        try {
-          servers = await startNodes(target, variant, db, redis);
-        } catch (err) {
-          console.error(`${variant} ${target}: server failed to start: ${message(err)}`);
-          rows.push(...sizesFor(variant).map((size) => ({ variant, size, target, strict: empty(), error: `server failed to start: ${message(err)}` })));
-          continue;
-        }
-        try {
-          for (const size of sizesFor(variant)) rows.push(await runCase(variant, target, size, fx, servers));
-        } finally {
-          await Promise.all(servers.map((s) => s.close()));
-        }
-      }
+    for (const kind of ["sqlite", "ferretdb"] as const) {
+      const mine = variants.filter((v) => dbKindOf(v) === kind);
+      if (!mine.length) continue;
+      db = await openBenchDb(kind);
+      const fx = await makeFixture({ db, sizes: sizesOf(mine), maxDistinct: MAX_DISTINCT, synthetic: !targets.includes("ours") });
+      for (const variant of mine) rows.push(...(await runVariant(variant, db, redis, fx)));
+      await db.stop();
+      db = undefined;
     }
   } finally {
     await cleanup();
     clearTimeout(timer);
   }
   report(host, rows);
+}
+
+async function runVariant(variant: string, db: BenchDb, redis: TestRedis | undefined, fx: Fixture): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const target of targets) {
+    let servers: ServerHandle[];
+    try {
+      servers = await startNodes(target, variant, db, redis);
+    } catch (err) {
+      console.error(`${variant} ${target}: server failed to start: ${message(err)}`);
+      rows.push(...sizesFor(variant).map((size) => ({ variant, size, target, strict: empty(), error: `server failed to start: ${message(err)}` })));
+      continue;
+    }
+    try {
+      for (const size of sizesFor(variant)) rows.push(await runCase(variant, target, size, fx, servers));
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  }
+  return rows;
 }
 
 type Step = SearchResult["steps"][number];
@@ -198,7 +213,8 @@ function report(host: Machine, rows: Row[], name = resultName("fanout")) {
   };
   const notes = [
     `~150-byte text per message; the rate doubles from ~2k deliveries/s until a step fails, then bisects; each step runs ${STEP_MS / 1000} s, a step failing on latency alone is retried once (shared machine)`,
-    `rooms larger than ${MAX_DISTINCT} members reuse the same ${MAX_DISTINCT} real members on several sockets each (registering users is the slow part of the setup on the embedded database)`,
+    "one node (memory, streams) runs on the embedded SQLite database; two nodes (streams-2) share FerretDB (cluster mode), with a fixture of their own",
+    `rooms larger than ${MAX_DISTINCT} members reuse the same ${MAX_DISTINCT} real members on several sockets each (registering users is the slow part of the setup)`,
     "latency runs from the publisher's send to each receiver, so for our server it includes the whole send path (validation, database writes, event log) before the broadcast",
     "receivers are receive-only Socket.IO clients (bench/lib/lite-socket.ts) in 1-2 processes; the publisher is a socket.io-client in its own process",
     "reordered: a message that arrived after one with a higher seq (not lost; counted, not failed)",

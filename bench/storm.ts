@@ -1,8 +1,9 @@
 // (d) Reconnect storm: N clients (default 10 000) all on node A of two nodes behind the
-// shipped nginx config, the Redis streams adapter with connection-state recovery, a
-// publisher sending into their groups the whole time. Node A is then stopped (SIGTERM:
-// graceful drain; SIGKILL: no goodbye, no saved sessions) and every client reconnects
-// through nginx to node B with the client library's default back-off.
+// shipped nginx config (cluster mode: both nodes on one FerretDB), the Redis streams
+// adapter with connection-state recovery, a publisher sending into their groups the whole
+// time. Node A is then stopped (SIGTERM: graceful drain; SIGKILL: no goodbye, no saved
+// sessions) and every client reconnects through nginx to node B with the client
+// library's default back-off.
 // Measured from the signal: time until 50 / 99 / 100 % of clients have their `session`
 // back and have caught up (recovered by CSR, or synced over REST), the share recovered
 // by CSR, node B's CPU over the storm, and messages lost: every message the publisher got
@@ -13,14 +14,14 @@
 //     [--rate 5] [--signals SIGTERM,SIGKILL] [--targets ours,baseline] [--workers 4]
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import mongoose from "mongoose";
 import { startRedis, type TestRedis } from "../test/support/redis-server.ts";
 import { startNginx, type TestNginx } from "../test/support/nginx.ts";
+import { api } from "../test/support/http.ts";
 import { freePort } from "../test/support/processes.ts";
 import { spawnChild, runBenchmark, type ChildHandle } from "./lib/ipc.ts";
 import { exitIfBroken, flags, machine, ratio, resultName, resultsDir, sleep, writeResults, type Table } from "./lib/report.ts";
 import { procCpuMs } from "./lib/server-probe.ts";
-import { benchDatabase, findDbPid, LOG_DIR, type Target } from "./lib/servers.ts";
+import { benchDatabase, LOG_DIR, type BenchDb, type Target } from "./lib/servers.ts";
 import { createGroup, registerUsers, type BenchUser } from "./lib/setup.ts";
 import { startNode, stopNodes, type StormNode } from "./lib/storm-nodes.ts";
 
@@ -33,8 +34,6 @@ const WORKERS = f.num("workers", smoke ? 2 : 4);
 const RATE = f.num("rate", 5);
 const signals = f.list("signals", ["SIGTERM", "SIGKILL"]) as ("SIGTERM" | "SIGKILL")[];
 const targets = f.list("targets", ["ours", "baseline"]) as Target[];
-// --db-ops: the nodes of ours log their database calls by issuing line (bench/lib/db-ops-preload.ts).
-const dbOps = process.argv.includes("--db-ops");
 const STORM_BUDGET_MS = f.num("storm-budget-s", smoke ? 30 : 60) * 1000;
 const BEFORE_KILL_MS = smoke ? 1500 : 3000;
 const AFTER_STORM_MS = 2000;
@@ -76,20 +75,15 @@ function percentile(times: (number | null)[], share: number): number | null {
   return done.length >= need ? done[need - 1]! : null;
 }
 
-/** Each group's highest stored seq: the fixture's groups carry on from one run to the next. */
-async function topSeqs(dbUri: string, groupIds: string[]): Promise<Record<string, number>> {
-  const client = new mongoose.mongo.MongoClient(dbUri);
-  await client.connect();
-  try {
-    const out: Record<string, number> = {};
-    for (const g of groupIds) {
-      const top = await client.db().collection("messages").find({ conversation_key: `group:${g}` }).sort({ seq: -1 }).limit(1).next();
-      out[g] = (top?.seq as number | undefined) ?? 0;
-    }
-    return out;
-  } finally {
-    await client.close();
+/** Each group's highest stored seq (the fixture's groups carry on from one run to the next), asked of a node. */
+async function topSeqs(url: string, owner: BenchUser, groupIds: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const g of groupIds) {
+    const res = await api(url).get(`/api/messages/${g}/latest?count=1`, owner.token);
+    if (res.status !== 200) throw new Error(`latest of ${g}: ${res.status} ${JSON.stringify(res.body)}`);
+    out[g] = (res.body.messages as { seq: number }[]).at(-1)?.seq ?? 0;
   }
+  return out;
 }
 
 /** What a run has started besides its children: stopped on the way out, also on the deadline. */
@@ -120,7 +114,7 @@ async function fixture(dbUri: string): Promise<Fixture> {
   }
 }
 
-async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture, dbUri: string, dbPort: number): Promise<Run> {
+async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture, db: BenchDb): Promise<Run> {
   const label = `${target} ${signal}`;
   const per = Math.ceil(USERS / GROUPS);
   const redis: TestRedis = await startRedis();
@@ -130,7 +124,7 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
   let publisher: ChildHandle | undefined;
   let b: StormNode | undefined;
   try {
-    const a = await startNode(target, { name: `storm-${target}-${signal}-A`, redisUrl: redis.url, dbUri, dbOps });
+    const a = await startNode(target, { name: `storm-${target}-${signal}-A`, redisUrl: redis.url, dbUri: db.uri! });
     const bPort = await freePort();
     // Node B is not up yet: nginx sends every client to A.
     nginx = await startNginx([a.port, bPort], { workers: 4, logFile: join(LOG_DIR, `storm-${target}-${signal}-nginx.log`) });
@@ -140,7 +134,7 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
     const userOf = (i: number) => i % USERS;
     const groupOf = (i: number) => fx.groupIds[Math.floor(userOf(i) / per)]!;
     const auth = (i: number) => (target === "ours" ? { token: fx.users[userOf(i)]!.token } : { uid: `storm${userOf(i)}`, groups: [groupOf(i)] });
-    const startSeqs = target === "ours" ? await topSeqs(dbUri, fx.groupIds) : {};
+    const startSeqs = target === "ours" ? await topSeqs(a.url, fx.owner, fx.groupIds) : {};
     const t0 = performance.now();
     const connects = await Promise.all(
       Array.from({ length: WORKERS }, async (_, w) => {
@@ -160,7 +154,7 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
     console.log(`  ${label}: ${opened}/${CLIENTS} clients on node A in ${connectS.toFixed(1)} s`);
     if (opened !== CLIENTS) throw new Error(`${label}: only ${opened} of ${CLIENTS} clients connected: ${JSON.stringify(connects.map((c) => c.errors))}`);
 
-    b = await startNode(target, { name: `storm-${target}-${signal}-B`, redisUrl: redis.url, dbUri, port: bPort, dbOps });
+    b = await startNode(target, { name: `storm-${target}-${signal}-B`, redisUrl: redis.url, dbUri: db.uri!, port: bPort });
     publisher = spawnChild("storm-publisher", PUBLISHER);
     await publisher.once("ready");
     // The publisher talks to node B directly: it is not part of the storm.
@@ -171,7 +165,7 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
     const killedAt = Date.now();
     await Promise.all(workers.map((w) => w.call("mark", killedAt)));
     const bCpu0 = procCpuMs(b.proc.pid!);
-    const dbPid = target === "ours" ? findDbPid(dbPort) : undefined;
+    const dbPid = target === "ours" ? db.pid : undefined;
     const db0 = dbPid ? procCpuMs(dbPid) : 0;
     const exited = a.kill(signal).then(() => Date.now() - killedAt);
 
@@ -235,11 +229,12 @@ async function storm(target: Target, signal: "SIGTERM" | "SIGKILL", fx: Fixture,
 
 async function main() {
   const host = machine();
-  const { db, finish } = await benchDatabase((smoke ? 150 : 1800) * 1000, stopStarted);
+  // Two nodes share one database: cluster mode, on FerretDB.
+  const { db, finish } = await benchDatabase((smoke ? 150 : 1800) * 1000, { kind: "ferretdb", also: stopStarted });
   const runs: Run[] = [];
   try {
-    const fx = await fixture(db.uri);
-    for (const signal of signals) for (const target of targets) runs.push(await storm(target, signal, fx, db.uri, db.port));
+    const fx = await fixture(db.uri!);
+    for (const signal of signals) for (const target of targets) runs.push(await storm(target, signal, fx, db));
   } finally {
     await finish();
   }

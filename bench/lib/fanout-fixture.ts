@@ -1,6 +1,6 @@
 // The rooms of the fan-out benchmark: for our app, real users in real groups made through
 // the REST API; for a baseline-only run, made-up names (it has no auth and no database).
-import { startServer, benchEnv } from "./servers.ts";
+import { startServer, benchEnv, type BenchDb } from "./servers.ts";
 import { createGroup, registerUsers, type BenchUser } from "./setup.ts";
 
 export interface Fixture {
@@ -14,7 +14,7 @@ export interface Fixture {
  * every invitation beyond what POST /api/groups takes rewrites the whole group), so larger
  * rooms reuse members on several devices (sockets), which is what a room delivers to anyway.
  */
-export async function makeFixture(o: { dbUri: string; sizes: number[]; maxDistinct: number; synthetic: boolean }): Promise<Fixture> {
+export async function makeFixture(o: { db: BenchDb; sizes: number[]; maxDistinct: number; synthetic: boolean }): Promise<Fixture> {
   if (o.synthetic) {
     const user = (name: string): BenchUser => ({ id: name, username: name, token: "" });
     const groups: Fixture["groups"] = new Map();
@@ -24,7 +24,7 @@ export async function makeFixture(o: { dbUri: string; sizes: number[]; maxDistin
     }
     return { owner: user("owner0"), groups };
   }
-  const setup = await startServer("ours", { dbUri: o.dbUri, env: benchEnv(), name: "setup" });
+  const setup = await startServer("ours", { db: o.db, env: benchEnv(), name: `setup-${o.db.kind}` });
   try {
     const t0 = performance.now();
     const [owner] = await registerUsers(setup.url, 1, "owner");

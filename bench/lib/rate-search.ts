@@ -2,10 +2,10 @@
 // bisect between the last passing and the first failing rate. A step passes when every
 // acked message reached every member, with no seq gap, no error, and p99 within limit.
 import type { Summary } from "./histogram.ts";
-import type { RoomLoad } from "./room-load.ts";
+import type { Integrity, RoomLoad } from "./room-load.ts";
 import type { ServerHandle } from "./servers.ts";
 
-export interface StepResult {
+export interface StepResult extends Integrity {
   step: number;
   rate: number;
   due: number;
@@ -13,13 +13,6 @@ export interface StepResult {
   acked: number;
   expected: number;
   received: number;
-  missing: number;
-  gaps: number;
-  /** Arrived, but after a higher seq (not a loss; a client detecting loss by seq would wait). */
-  reordered: number;
-  duplicates: number;
-  errors: number;
-  error_kinds: Record<string, number>;
   delivery_rate: number;
   latency: Summary;
   ack_latency: Summary;

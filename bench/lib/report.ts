@@ -45,7 +45,7 @@ export function machine(): Machine {
     platform: `${process.platform}-${process.arch}`,
     commit,
     dirty_files: dirty,
-    load_start: Math.round(loadavg()[0]! * 100) / 100,
+    load_start: load1(),
     date: new Date().toISOString(),
   };
 }
@@ -92,7 +92,7 @@ function compactJson(v: unknown, indent = ""): string {
 
 export function writeResults(dir: string, name: string, data: { machine: Machine; [k: string]: unknown }, tables: Table[], notes: string[] = []) {
   const m = data.machine;
-  m.load_end ??= Math.round(loadavg()[0]! * 100) / 100;
+  m.load_end ??= load1();
   const tree = m.dirty_files.length ? ` + ${m.dirty_files.length} uncommitted files in src/ and handlers/` : "";
   const header = `# ${name}\n\n${m.date} · commit ${m.commit}${tree} · ${m.nproc} × ${m.cpu_model}, ${m.memory_gb} GB · Node ${m.node} · load average ${m.load_start} → ${m.load_end}\n`;
   const md = [header, ...tables.map(markdownTable), ...(notes.length ? ["Notes:\n", ...notes.map((n) => `- ${n}`)] : [])].join("\n");
@@ -155,6 +155,20 @@ export function onInterrupt(cleanup: () => Promise<unknown>) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
+
+/**
+ * On a shared machine: waits, at most `budgetMs`, until the 1-minute load average is below
+ * `maxLoad`, so a measurement does not start in the middle of someone else's test run.
+ * Returns the load average it starts measuring at (recorded beside the figures).
+ */
+export async function waitForQuiet(maxLoad: number, budgetMs: number): Promise<number> {
+  const until = Date.now() + budgetMs;
+  if (load1() >= maxLoad && budgetMs > 0) console.log(`  load average ${load1()}: waiting up to ${Math.round(budgetMs / 1000)} s for it to fall below ${maxLoad}`);
+  while (load1() >= maxLoad && Date.now() < until) await sleep(5000);
+  return load1();
+}
 
 /** Ends the run with exit code 1, naming each broken case (lost, duplicated, errors...). */
 export function exitIfBroken(broken: string[]) {

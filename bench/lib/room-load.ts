@@ -7,6 +7,17 @@ import { sleep } from "./report.ts";
 
 const WORKER = fileURLToPath(new URL("./fanout-worker.ts", import.meta.url));
 
+/** What a measured run delivered wrong: every fan-out step and DM phase reports these. */
+export interface Integrity {
+  missing: number;
+  gaps: number;
+  /** Arrived, but after a higher seq (not a loss; a client detecting loss by seq would wait). */
+  reordered: number;
+  duplicates: number;
+  errors: number;
+  error_kinds: Record<string, number>;
+}
+
 export interface RoomReport {
   received: number;
   stale: number;

@@ -12,7 +12,6 @@ import { benchEnv, LOG_DIR, type Target } from "./servers.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const BASELINE = fileURLToPath(new URL("../baseline-server.ts", import.meta.url));
-const DB_OPS_PRELOAD = fileURLToPath(new URL("./db-ops-preload.ts", import.meta.url));
 
 export interface StormNode {
   name: string;
@@ -25,7 +24,8 @@ export interface StormNode {
 
 const running = new Set<StormNode>();
 
-export async function startNode(target: Target, o: { name: string; redisUrl: string; dbUri?: string; port?: number; dbOps?: boolean }): Promise<StormNode> {
+/** Our nodes share one MongoDB-protocol database (`dbUri`: cluster mode); the baseline has none. */
+export async function startNode(target: Target, o: { name: string; redisUrl: string; dbUri?: string; port?: number }): Promise<StormNode> {
   const port = o.port ?? (await freePort());
   const env =
     target === "ours"
@@ -35,11 +35,6 @@ export async function startNode(target: Target, o: { name: string; redisUrl: str
   const log = openSync(join(LOG_DIR, `${o.name}.log`), "w");
   // BENCH_CPU_PROF=<dir>: profile the nodes too (node bench/lib/cpuprofile-top.ts <file>).
   const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  // --db-ops: each node of ours writes its database calls by issuing line to $TMPDIR/chat-bench-logs/<name>.db-ops.json.
-  if (o.dbOps && target === "ours") {
-    prof.push("--import", DB_OPS_PRELOAD);
-    Object.assign(env, { BENCH_DB_OPS_FILE: join(LOG_DIR, `${o.name}.db-ops.json`) });
-  }
   const proc = spawn(process.execPath, [...prof, target === "ours" ? MAIN : BASELINE], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
   closeSync(log);
   const node: StormNode = {
