@@ -157,6 +157,7 @@ export interface ThrottleLimits {
   registerMaxPerHour: number;
   lookupMaxPerMin: number;
   lookupMaxPerMinPerIp: number;
+  uploadMaxPerMin: number;
 }
 
 /** Every throttle that protects the REST surface from guessing and enumeration. */
@@ -175,6 +176,8 @@ export function createThrottles(limits: ThrottleLimits, redis?: Redis) {
     /** Lookups per user and per IP per minute: phone numbers must not be enumerable. */
     lookupByUser: createRateLimiter({ name: "lookup-user", points: limits.lookupMaxPerMin, durationSec: 60, redis }),
     lookupByIp: createRateLimiter({ name: "lookup-ip", points: limits.lookupMaxPerMinPerIp, durationSec: 60, redis }),
+    /** Uploads per user per minute: each costs disk (or Cloudinary) and, for images, CPU. */
+    uploadsByUser: createRateLimiter({ name: "upload-user", points: limits.uploadMaxPerMin, durationSec: 60, redis }),
   };
 }
 export type Throttles = ReturnType<typeof createThrottles>;

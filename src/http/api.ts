@@ -23,8 +23,8 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api", methodNotAllowed(kit.registry));
   app.use("/api/auth", authRouter(at("/api/auth"), s.auth, s.throttles));
   app.use("/api/users", usersRouter(at("/api/users"), s.users, s.throttles));
-  app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users));
-  app.use("/api/uploads", uploadsRouter(at("/api/uploads"), s.media));
+  app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users, s.throttles.uploadsByUser));
+  app.use("/api/uploads", uploadsRouter(at("/api/uploads"), s.media, s.throttles.uploadsByUser));
   app.use("/api/partners", partnersRouter(at("/api/partners"), s.couples));
   app.use("/api/chats", chatsRouter(at("/api/chats"), s.couples, messageDeps("couple")));
   app.use("/api/groups", groupsRouter(at("/api/groups"), s.groups));

@@ -35,6 +35,8 @@ export interface MultipartSpec<F extends z.ZodObject> {
   status?: number;
   /** Error statuses beyond the derived ones (400, 401, 413, 415, 503), with why. */
   errors?: Partial<Record<ErrorStatus, string>>;
+  /** Runs after authentication and before a byte of the file is received (a per-user rate). */
+  admit?: (caller: Caller) => Promise<void>;
 }
 
 export interface MultipartContext<F> {
@@ -83,6 +85,7 @@ export function defineMultipartRoute<F extends z.ZodObject>(
   const status = spec.status ?? 200;
   kit.router.post(spec.path, async (req: Request, res: Response) => {
     const caller: Caller = await authenticate(kit, bearerToken(req));
+    await spec.admit?.(caller);
 
     const scratchDir = await mkdtemp(join(spec.scratchRoot, "req-"));
     try {

@@ -2,6 +2,7 @@
 // Both stream the file to a scratch directory (multipart-route.ts), then the upload service
 // sniffs, limits and stores it.
 import { Router } from "express";
+import type { RateLimiter } from "../auth/rate-limiter.ts";
 import type { Media } from "../media/create-media.ts";
 import { MEDIA_TYPES, type MediaType, type StoredMedia } from "../media/media-storage.ts";
 import { z } from "../shared/zod.ts";
@@ -37,7 +38,7 @@ async function unlessClientGone(media: StoredMedia, socketGone: boolean, remove:
   return media;
 }
 
-export function uploadsRouter(kit: Omit<RouteKit, "router">, media: Media): Router {
+export function uploadsRouter(kit: Omit<RouteKit, "router">, media: Media, uploadsByUser: RateLimiter): Router {
   const r: RouteKit = { ...kit, router: Router() };
   defineMultipartRoute(
     r,
@@ -50,6 +51,8 @@ export function uploadsRouter(kit: Omit<RouteKit, "router">, media: Media): Rout
       scratchRoot: media.paths.incoming,
       response: z.strictObject({ media: StoredMediaSchema }).openapi("UploadResult"),
       status: 201,
+      admit: (caller) => uploadsByUser.consume(caller.userId),
+      errors: { 429: "Too many uploads by this user (UPLOAD_MAX_PER_MIN)" },
     },
     async ({ caller, fields, file, req }) => {
       const stored = await media.uploads.store(file, { kind: fields.kind, owner: caller.userId });
@@ -59,7 +62,7 @@ export function uploadsRouter(kit: Omit<RouteKit, "router">, media: Media): Rout
   return r.router;
 }
 
-export function avatarRouter(kit: Omit<RouteKit, "router">, media: Media, users: UserService): Router {
+export function avatarRouter(kit: Omit<RouteKit, "router">, media: Media, users: UserService, uploadsByUser: RateLimiter): Router {
   const r: RouteKit = { ...kit, router: Router() };
   const accept = ["image"] as const;
   defineMultipartRoute(
@@ -72,6 +75,8 @@ export function avatarRouter(kit: Omit<RouteKit, "router">, media: Media, users:
       maxFileBytes: media.uploads.maxFileBytes(accept),
       scratchRoot: media.paths.incoming,
       response: UserSelf,
+      admit: (caller) => uploadsByUser.consume(caller.userId),
+      errors: { 429: "Too many uploads by this user (UPLOAD_MAX_PER_MIN)" },
     },
     async ({ caller, file }) => {
       const stored = await media.uploads.store(file, { accept, owner: caller.userId });

@@ -1,9 +1,10 @@
 // Membership changes that race each other, through both nodes at once: each join, leave
 // and removal is its own atomic write (one member record each), so none is lost, and the
-// live messages of the group reach exactly its members afterwards.
+// live messages of the group reach exactly its members afterwards. And a revocation made
+// on one node reaches the session's sockets on the other.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { collect, sleep, type ChatClient } from "../support/clients.ts";
+import { collect, nextEvent, sleep, type ChatClient } from "../support/clients.ts";
 import { closeAll, connectReady, messagePaths } from "../support/conversations.ts";
 import { buildGroup, buildUser, type TestUser } from "../support/factories.ts";
 import { api, type Api } from "../support/http.ts";
@@ -92,4 +93,22 @@ describe("membership races across two nodes", () => {
     for (const u of promoted) assert.equal(roles.get(u.id), "admin");
     assert.equal(roles.size, 6);
   });
+
+  it("a logout through node A ends the session's sockets on node B at once", async () => {
+    const [r1] = rests();
+    const u = await buildUser(r1);
+    const onB = await connectReady(nodes.n2.url, "dm", u.token);
+    try {
+      const ended = nextEvent(onB, "session_ended");
+      const gone = new Promise<string>((resolve) => onB.once("disconnect", resolve));
+      assert.equal((await r1.post("/api/auth/logout", {}, u.token)).status, 204);
+      assert.deepEqual(await ended, { reason: "session_revoked" });
+      assert.equal(await gone, "io server disconnect");
+      const me = await api(nodes.n2.url).get("/api/users/me", u.token);
+      assert.equal(me.status, 401, "node B's REST refuses the revoked token too");
+    } finally {
+      onB.close();
+    }
+  });
 });
+

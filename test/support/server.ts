@@ -36,6 +36,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     REGISTER_MAX_PER_HOUR: "1000000",
     LOOKUP_MAX_PER_MIN: "1000000",
     LOOKUP_MAX_PER_MIN_PER_IP: "1000000",
+    UPLOAD_MAX_PER_MIN: "1000000",
     ...extra,
   };
 }
