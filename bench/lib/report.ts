@@ -33,7 +33,8 @@ export function machine(): Machine {
   try {
     const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     commit = git("rev-parse", "--short", "HEAD");
-    dirty = git("status", "--porcelain", "--", "src", "handlers").split("\n").filter(Boolean).map((l) => l.slice(3));
+    // Each line is a status code, blanks, then the path (the first line's leading blank was trimmed).
+    dirty = git("status", "--porcelain", "--", "src", "handlers").split("\n").filter(Boolean).map((l) => l.replace(/^\s*\S+\s+/, ""));
   } catch {
     // Not a git checkout.
   }
