@@ -11,7 +11,9 @@
 // and the last size is the one it reached.
 //   npm run bench:growth [-- --smoke] [--db sqlite|ferretdb] [--sizes 10000,100000,1000000]
 //     [--samples 300] [--fill-budget-s 600] [--quiet-load 1.5] [--quiet-wait-s 300] [--repo-calls]
-import { statSync } from "node:fs";
+//     [--report-from bench/results/growth.json]
+import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { bcryptHasher } from "../src/auth/password-hasher.ts";
 import { parseConfig } from "../src/config.ts";
 import { openStorage } from "../src/storage/open.ts";
@@ -19,7 +21,7 @@ import { OPS, PASSWORD, measureOp, openCallers, type OpResult } from "./lib/grow
 import { buildWorld, fillTo, markProbeReads, type World } from "./lib/growth-world.ts";
 import { runBenchmark } from "./lib/ipc.ts";
 import { printRepoCalls, type RepoCallRow } from "./lib/repo-calls.ts";
-import { exitIfBroken, flags, load1, machine, ratio, resultName, resultsDir, sleep, waitForQuiet, writeResults, type Cell, type Table } from "./lib/report.ts";
+import { exitIfBroken, flags, load1, machine, ratio, resultName, resultsDir, sleep, waitForQuiet, writeResults, type Cell, type Machine, type Table } from "./lib/report.ts";
 import { benchDatabase, benchEnv, dbEnv, startServer, type BenchDb, type DbKind } from "./lib/servers.ts";
 
 const f = flags();
@@ -150,36 +152,64 @@ async function main() {
   } finally {
     await finish();
   }
-  report(host, steps);
-}
-
-function report(host: ReturnType<typeof machine>, steps: Step[]) {
-  const first = steps[0]!;
-  const last = steps.at(-1)!;
-  const p99 = (s: Step, op: string) => s.ops.find((o) => o.op === op)!.latency.p99_ms;
-  const latency: Table = {
-    title: `Latency p50 / p99 (ms) by database size on ${dbKind}, ${SAMPLES} requests each, one at a time (goals: p99 ≤ ${P99_GOAL_MS} ms at the largest size and ≤ ${RATIO_GOAL}× its value at the smallest)`,
-    columns: ["operation", ...steps.map((s) => `${label(s.messages)} messages`), `p99 ${label(last.messages)} / ${label(first.messages)}`, `p99 ≤ ${P99_GOAL_MS} ms`, `ratio ≤ ${RATIO_GOAL}`],
-    rows: OPS.map((op): Cell[] => {
-      const q = ratio(p99(last, op), p99(first, op));
-      return [op, ...steps.map((s) => { const l = s.ops.find((o) => o.op === op)!.latency; return `${l.p50_ms} / ${l.p99_ms}`; }), q, p99(last, op) <= P99_GOAL_MS, q !== null && q <= RATIO_GOAL];
-    }),
-  };
-  const fill: Table = {
-    title: "The database at each size",
-    columns: ["messages asked", "messages reached", "events", "setup s (users, conversations)", "fill time s (this stage)", "database file MB", "load average while measured", "errors"],
-    rows: steps.map((s) => [s.asked, s.messages, s.events, s.setup_s, s.fill_s, s.db_mb, `${s.load[0]} → ${s.load[1]}`, s.ops.reduce((n, o) => n + o.errors, 0)]),
-  };
-  const notes = [
-    `${shape.users} users (all in couples), ${shape.conversations} conversations (${shape.users / 2} couple chats, 15 % groups of 3-40 members, the rest DMs); 25 % of messages go to 1 % of the conversations (the "hot" ones, which include each measured user's couple chat, a DM and a group)`,
-    `filled through the storage repositories in-process (same records as the server writes), then measured on the real server (startTestServer in its own process); ${shape.probes} measured users, ${WARMUP} unmeasured requests first per operation`,
-    "conversation requests: half on the caller's hot conversations, half on any of theirs; history pages of 50 around a random stored message; sync from 500 positions behind the head, limit 100; the measured users have read up to 0-20 messages short of each conversation's end",
-    "login uses bcrypt cost 4 (the tests' setting), so it measures the lookup and the session writes, not the hash",
-  ];
-  if (dbKind === "ferretdb") notes.push(`FerretDB filled messages for at most ${FILL_BUDGET_MS / 1000} s in all (after the setup); it reached ${last.messages} messages`);
-  writeResults(resultsDir(smoke), resultName("growth"), { machine: host, db: dbKind, shape, samples: SAMPLES, steps }, [latency, fill], notes);
+  report({ machine: host, db: dbKind, shape, samples: SAMPLES, fill_budget_s: Number.isFinite(FILL_BUDGET_MS) ? FILL_BUDGET_MS / 1000 : null, steps });
   const broken = steps.flatMap((s) => s.ops.filter((o) => o.errors > 0 || o.latency.count === 0).map((o) => `${label(s.messages)} ${o.op}: ${o.latency.count} measured, errors ${JSON.stringify(o.error_kinds)}`));
   exitIfBroken(broken);
 }
 
-runBenchmark(main);
+/** What a run records (the JSON result), enough to render its tables again. */
+interface Recorded {
+  machine: Machine;
+  db: DbKind;
+  shape: typeof shape;
+  samples: number;
+  fill_budget_s?: number | null;
+  steps: Step[];
+}
+
+function report(r: Recorded, name = resultName("growth")) {
+  const { steps } = r;
+  const first = steps[0]!;
+  const last = steps.at(-1)!;
+  const result = (s: Step, op: string) => s.ops.find((o) => o.op === op)!;
+  /** p99, or null when every request failed (there is no latency to compare). */
+  const p99 = (s: Step, op: string) => (result(s, op).latency.count ? result(s, op).latency.p99_ms : null);
+  const cell = (o: OpResult) => (o.latency.count ? `${o.latency.p50_ms} / ${o.latency.p99_ms}${o.errors ? ` (${o.errors} failed)` : ""}` : `all ${o.errors} failed`);
+  const latency: Table = {
+    title: `Latency p50 / p99 (ms) by database size on ${r.db}, ${r.samples} requests each, one at a time (goals: p99 ≤ ${P99_GOAL_MS} ms at the largest size and ≤ ${RATIO_GOAL}× its value at the smallest)`,
+    columns: ["operation", ...steps.map((s) => `${label(s.messages)} messages`), `p99 ${label(last.messages)} / ${label(first.messages)}`, `p99 ≤ ${P99_GOAL_MS} ms`, `ratio ≤ ${RATIO_GOAL}`],
+    rows: OPS.map((op): Cell[] => {
+      const [a, b] = [p99(first, op), p99(last, op)];
+      const q = a !== null && b !== null ? ratio(b, a) : null;
+      return [op, ...steps.map((s) => cell(result(s, op))), q, b === null ? null : b <= P99_GOAL_MS, q === null ? null : q <= RATIO_GOAL];
+    }),
+  };
+  const fill: Table = {
+    title: "The database at each size",
+    columns: ["messages asked", "messages reached", "events", "setup s (users, conversations)", "fill time s (this stage)", "database file MB", "load average while measured", "failed requests"],
+    rows: steps.map((s) => [s.asked, s.messages, s.events, s.setup_s, s.fill_s, s.db_mb, `${s.load[0]} → ${s.load[1]}`, s.ops.reduce((n, o) => n + o.errors, 0)]),
+  };
+  const notes = [
+    `${r.shape.users} users (all in couples), ${r.shape.conversations} conversations (${r.shape.users / 2} couple chats, 15 % groups of 3-40 members, the rest DMs); 25 % of messages go to 1 % of the conversations (the "hot" ones, which include each measured user's couple chat, a DM and a group)`,
+    `filled through the storage repositories in-process (same records as the server writes), then measured on the real server (startTestServer in its own process); ${r.shape.probes} measured users, ${WARMUP} unmeasured requests first per operation`,
+    "conversation requests: half on the caller's hot conversations, half on any of theirs; history pages of 50 around a random stored message; sync from 500 positions behind the head, limit 100; the measured users have read up to 0-20 messages short of each conversation's end",
+    "login uses bcrypt cost 4 (the tests' setting), so it measures the lookup and the session writes, not the hash",
+    "a failed request is an error answer (e.g. 503 database_unavailable: the server's storage call passed DB_OPERATION_TIMEOUT_MS, 5 s) or a socket the server dropped while setting it up; it has no latency",
+  ];
+  if (r.fill_budget_s) {
+    const spent = Math.round(steps.reduce((n, s) => n + s.fill_s, 0));
+    const why = last.messages < last.asked ? `the budget ran out on the way to ${label(last.asked)}` : `the ${Math.round(r.fill_budget_s - spent)} s left would not have filled even that stage again, so no larger size was tried`;
+    notes.push(`${r.db} filled messages for ${spent} s of its ${r.fill_budget_s} s budget (setup not counted) and reached ${last.messages}; ${why}`);
+  }
+  writeResults(resultsDir(smoke), name, { ...r }, [latency, fill], notes);
+}
+
+// --report-from bench/results/growth.json: re-renders a recorded run's tables (no load).
+async function rerender(file: string) {
+  const saved = JSON.parse(readFileSync(file, "utf8")) as Recorded;
+  saved.fill_budget_s ??= saved.db === "ferretdb" ? 600 : null; // runs before it was recorded used the default
+  report(saved, basename(file, ".json"));
+}
+
+const from = f.str("report-from", "");
+runBenchmark(() => (from ? rerender(from) : main()));
