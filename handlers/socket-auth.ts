@@ -9,7 +9,7 @@ import type { SessionCheck } from "../src/auth/session-check.ts";
 import type { TokenService } from "../src/auth/token.service.ts";
 import { AppError, toErrorBody } from "../src/shared/errors.ts";
 import type { UserFactsCache } from "../src/users/user-facts.ts";
-import type { ClientEvents, ServerEvents, SocketData } from "./events.ts";
+import type { ClientEvents, ServerEvents, SocketData } from "../src/contract/events.ts";
 
 export type ChatSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 

@@ -6,7 +6,7 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
 import swaggerUi from "swagger-ui-express";
-import type { ClientEvents, ServerEvents, SocketData } from "../handlers/events.ts";
+import type { ClientEvents, ServerEvents, SocketData } from "./contract/events.ts";
 import { registerNamespaces } from "../handlers/index.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./infra/logger.ts";

@@ -1,17 +1,17 @@
 // @ts-check
 // Shared JSDoc types. The wire types come straight from the server's typed event map
-// (handlers/events.ts), so a renamed field breaks `npm run typecheck` here too.
+// (src/contract/), so a renamed field breaks `npm run typecheck` here too.
 
-/** @typedef {import("../handlers/events.ts").Message} Message */
-/** @typedef {import("../handlers/events.ts").UserCard} UserCard */
-/** @typedef {import("../handlers/events.ts").Reaction} Reaction */
-/** @typedef {import("../handlers/events.ts").ChatMode} ChatMode */
-/** @typedef {import("../handlers/events.ts").EventMeta} EventMeta */
-/** @typedef {import("../handlers/events.ts").GroupSummary} GroupSummary */
-/** @typedef {import("../handlers/events.ts").PartnerRequest} PartnerRequest */
-/** @typedef {import("../handlers/events.ts").ServerEvents} ServerEvents */
-/** @typedef {import("../handlers/events.ts").ClientEvents} ClientEvents */
-/** @typedef {import("../handlers/events.ts").ServerEventName} ServerEventName */
+/** @typedef {import("../src/contract/models.ts").Message} Message */
+/** @typedef {import("../src/contract/models.ts").UserCard} UserCard */
+/** @typedef {import("../src/contract/models.ts").Reaction} Reaction */
+/** @typedef {import("../src/contract/models.ts").ChatMode} ChatMode */
+/** @typedef {import("../src/contract/events.ts").EventMeta} EventMeta */
+/** @typedef {import("../src/contract/models.ts").GroupSummary} GroupSummary */
+/** @typedef {import("../src/contract/models.ts").PartnerRequest} PartnerRequest */
+/** @typedef {import("../src/contract/events.ts").ServerEvents} ServerEvents */
+/** @typedef {import("../src/contract/events.ts").ClientEvents} ClientEvents */
+/** @typedef {import("../src/contract/events.ts").ServerEventName} ServerEventName */
 
 /** Socket.IO namespaces, one per conversation kind. @typedef {"couples" | "groups" | "dm"} Namespace */
 /** @typedef {"couple" | "group" | "dm"} ConversationType */

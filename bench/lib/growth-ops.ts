@@ -4,7 +4,7 @@
 // world's hot ones), half to any of the caller's conversations.
 import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
-import type { ConversationType } from "../../handlers/events.ts";
+import type { ConversationType } from "../../src/contract/models.ts";
 import { namespaceOf } from "../../src/messaging/conversation-policy.ts";
 import { Histogram, type Summary } from "./histogram.ts";
 import type { Conv, Probe, SampleMessage, World } from "./growth-world.ts";

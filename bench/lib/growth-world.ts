@@ -7,7 +7,7 @@
 // `thinking_of_you_received` per 20 messages. Seeded: every run builds the same users,
 // conversations and spread of messages.
 import { randomUUID } from "node:crypto";
-import type { ChatMode, ConversationType, UserCard } from "../../handlers/events.ts";
+import type { ChatMode, ConversationType, UserCard } from "../../src/contract/models.ts";
 import { coupleChatId, coupleKey } from "../../src/couples/couple.policy.ts";
 import { dmIdFor } from "../../src/dms/dm.policy.ts";
 import type { NewEvent } from "../../src/events/event.repository.ts";

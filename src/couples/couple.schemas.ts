@@ -1,4 +1,4 @@
-import type { PartnerRequest } from "../../handlers/events.ts";
+import type { PartnerRequest } from "../contract/models.ts";
 import { sameShape, SentTimestamp, z } from "../shared/zod.ts";
 import { ObjectIdString, UserPublic } from "../users/user.schemas.ts";
 
@@ -15,7 +15,7 @@ export const ChatMessageParams = z.object({ id: CoupleChatId, messageId: z.strin
 export const ChangeModeEvent = z.strictObject({ chat_id: CoupleChatId, mode: ChatMode });
 export const ThinkingOfYouEvent = z.strictObject({ recipient_user_id: ObjectIdString });
 
-// Response shapes (handlers/events.ts `PartnerRequest`; the chat as couples.describeChat builds it).
+// Response shapes (src/contract/events.ts `PartnerRequest`; the chat as couples.describeChat builds it).
 
 export const PartnerRequestSchema = z
   .strictObject({

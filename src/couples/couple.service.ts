@@ -1,6 +1,6 @@
 // Couples: partner requests, the link between two users, their one chat, its mode,
 // and the thinking-of-you ping.
-import type { ChatMode, PartnerRequest } from "../../handlers/events.ts";
+import type { ChatMode, PartnerRequest } from "../contract/models.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { ConversationRef } from "../messaging/conversation-policy.ts";

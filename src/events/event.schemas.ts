@@ -1,5 +1,5 @@
 // GET /api/events/sync: the query and the page, for validation and the OpenAPI document.
-// Each event's `data` is the payload its realtime event carried (handlers/events.ts) plus
+// Each event's `data` is the payload its realtime event carried (src/contract/events.ts) plus
 // its `meta`; the union below lists every event that is written to the log (ephemeral ones,
 // typing and presence, never are). A compile-time check keeps it in step with the contract.
 import { ChatSchema, PartnerRequestSchema } from "../couples/couple.schemas.ts";

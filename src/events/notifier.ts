@@ -2,7 +2,7 @@
 // calls the notifier; the notifier records durable events in the user's event stream
 // (so a client that was away can catch up with /api/events/sync) and emits them through
 // Socket.IO, whose adapter carries them to every node.
-import type { ServerEventName, ServerEventPayload } from "../../handlers/events.ts";
+import type { ServerEventName, ServerEventPayload } from "../contract/events.ts";
 
 export type NamespaceName = "couples" | "groups" | "dm";
 

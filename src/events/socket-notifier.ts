@@ -1,7 +1,7 @@
 // The Notifier over Socket.IO: durable events are appended to the event log first (so a
 // client that misses the emit can still sync it), then emitted with their stream position.
 import type { Server } from "socket.io";
-import type { ServerEventName } from "../../handlers/events.ts";
+import type { ServerEventName } from "../contract/events.ts";
 import type { EventLog } from "./event-log.service.ts";
 import { conversationRoom, sessionRoom, userRoom, type EventData, type NamespaceName, type Notifier, type NotifyOptions } from "./notifier.ts";
 

@@ -1,4 +1,4 @@
-import type { GroupSummary } from "../../handlers/events.ts";
+import type { GroupSummary } from "../contract/models.ts";
 import { httpUrl, sameShape, SentTimestamp, trimmedText, z } from "../shared/zod.ts";
 import { ObjectIdString } from "../users/user.schemas.ts";
 
@@ -46,7 +46,7 @@ export const AddMemberBody = z.strictObject({ user_id: ObjectIdString, role: z.e
 export const SetRoleBody = z.strictObject({ role: z.enum(["admin", "member"]) }).openapi("GroupSetRole");
 export const ListGroupsQuery = z.strictObject({ mine: z.enum(["true", "false"]).optional().openapi({ description: "true: only the caller's groups" }) });
 
-// Response shapes (handlers/events.ts `GroupSummary`, as group.service.ts toGroupSummary builds it).
+// Response shapes (src/contract/events.ts `GroupSummary`, as group.service.ts toGroupSummary builds it).
 const summaryFields = {
   id: z.string(),
   name: z.string(),

@@ -4,7 +4,7 @@
 // and role change is one atomic write of its own. Sockets join the group's room after the
 // membership is stored and leave it after it is removed, on every node (the notifier).
 import { randomBytes } from "node:crypto";
-import type { GroupSummary } from "../../handlers/events.ts";
+import type { GroupSummary } from "../contract/models.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository, MemberRecord, MemberRole } from "../messaging/conversation.repository.ts";
 import type { LatestWindow } from "../messaging/latest-window.ts";

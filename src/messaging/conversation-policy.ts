@@ -1,7 +1,7 @@
 // What the messaging core needs to know about a conversation kind: how to turn a public
 // id into a conversation the caller may use, and who may edit or delete. Each kind
 // (couples, groups, DMs) provides one; the core never special-cases a kind.
-import type { ChatMode, ConversationType } from "../../handlers/events.ts";
+import type { ChatMode, ConversationType } from "../contract/models.ts";
 import type { NamespaceName } from "../events/notifier.ts";
 import type { MessageRecord } from "./message.repository.ts";
 

@@ -2,7 +2,7 @@
 // (conversation, member) under a unique key, holding that member's role and read
 // position, so a join, a leave, a role change or a read is atomic on its own on every
 // database: no member list that each change rewrites.
-import type { ChatMode, ConversationType } from "../../handlers/events.ts";
+import type { ChatMode, ConversationType } from "../contract/models.ts";
 
 export interface ConversationRecord {
   key: string; // "couple:<a>_<b>" | "group:<id>" | "dm:<a>|<b>"

@@ -6,7 +6,7 @@
 // A version counter per conversation guards the refill: a reader that loaded from the
 // database only stores its window if no write happened meanwhile, so a slow reader can
 // never put back a window that misses a newer message.
-import type { Message } from "../../handlers/events.ts";
+import type { Message } from "../contract/models.ts";
 import type { Redis } from "../infra/redis.ts";
 
 export interface LatestWindow {

@@ -1,6 +1,6 @@
 // Stored message → API message. Deleted messages are tombstones: they keep id, seq,
 // sender and timestamps so clients see no gap, and nothing of their content.
-import type { ConversationType, Message, Reaction } from "../../handlers/events.ts";
+import type { ConversationType, Message, Reaction } from "../contract/models.ts";
 import type { MessageRecord, StoredReaction } from "./message.repository.ts";
 
 export function publicIdOf(key: string): { type: ConversationType; id: string } {

@@ -1,6 +1,6 @@
 // Stored messages. Only the conversation's messages with a seq are stored (incognito ones
 // never are). `append` is where the gap-free seq comes from: see each implementation.
-import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../handlers/events.ts";
+import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../contract/models.ts";
 
 export interface StoredReaction {
   emoji: string;

@@ -1,7 +1,7 @@
 // Message payloads for REST and sockets. One set of schemas, so both transports refuse
-// the same input with the same message; the response shapes describe handlers/events.ts
+// the same input with the same message; the response shapes describe src/contract/events.ts
 // `Message` (checked at compile time) for the OpenAPI document.
-import type { Message, Reaction } from "../../handlers/events.ts";
+import type { Message, Reaction } from "../contract/models.ts";
 import { chars, freeText, httpUrl, isoDateTime, queryInt, sameShape, SentTimestamp, trimmedText, z } from "../shared/zod.ts";
 import { EMOJI_MAX_LENGTH, EMOJI_MESSAGE, isReactionEmoji } from "../shared/text-rules.ts";
 
@@ -111,7 +111,7 @@ export const ToggleReactionEvent = z.strictObject({ chat_id: z.string().min(1).m
 export const MarkReadEvent = z.strictObject({ chat_id: z.string().min(1).max(200), seq: SafeInt.min(0) });
 export const MarkReadBody = z.strictObject({ seq: SafeInt.min(0) }).openapi("MarkRead");
 
-// What the server sends (handlers/events.ts). Response shapes are strict: the document
+// What the server sends (src/contract/events.ts). Response shapes are strict: the document
 // lists every field, and a field the server sends without documenting it is a failure.
 const Sender = z
   .strictObject({ id: z.string(), username: z.string(), display_name: z.string(), avatar_url: z.string().nullable() })

@@ -2,7 +2,7 @@
 // seq), edit, delete, reactions and reads. The conversation kind only enters through its
 // policy; after changing data, this service does its own fan-out through the notifier.
 // The seq itself comes from the repository (MessageRepository.append).
-import type { Message, UserCard } from "../../handlers/events.ts";
+import type { Message, UserCard } from "../contract/models.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
 import { ID_PATTERN, newId } from "../shared/ids.ts";
 import type { Notifier } from "../events/notifier.ts";

@@ -1,6 +1,6 @@
 // Typing indicators: ephemeral (never stored), never echoed to the typist, and ended by
 // the server if the client never sends stop_typing (a closed tab, a lost connection).
-import type { UserCard } from "../../handlers/events.ts";
+import type { UserCard } from "../contract/models.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRef } from "./conversation-policy.ts";
 

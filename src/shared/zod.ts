@@ -98,7 +98,7 @@ export function queryInt(opts: { min: number; max?: number; description?: string
 
 /**
  * Compile-time check that a response schema describes a type of the realtime contract
- * (handlers/events.ts): `sameShape<z.output<typeof S>, T>()` fails the type-check when the
+ * (src/contract/events.ts): `sameShape<z.output<typeof S>, T>()` fails the type-check when the
  * schema's output is not a T (a field renamed, retyped or missing).
  */
 export function sameShape<_Schema extends _Type, _Type>(): void {}

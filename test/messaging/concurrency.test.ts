@@ -2,7 +2,7 @@
 // one client_message_id store and announce exactly one message.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Message } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
 import { nextEvent, request } from "../support/clients.ts";
 import { buildConversation, closeAll, cmid, connectReady, KINDS, messagePaths, record, send, settle, stopWhenDrained, type Conversation } from "../support/conversations.ts";
 import { buildGroup, buildUser } from "../support/factories.ts";

@@ -4,7 +4,7 @@
 // Runs in the embedded mode (no Redis): in-memory latest window and presence.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Message } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
 import { sleep } from "../support/clients.ts";
 import { buildConversation, connectReady, KINDS, send, stopWhenDrained, type Conversation } from "../support/conversations.ts";
 import { startStack, type Stack } from "../support/stack.ts";

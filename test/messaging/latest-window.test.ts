@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import type { Message } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
 import { createLogger } from "../../src/infra/logger.ts";
 import { createRedis, type Redis } from "../../src/infra/redis.ts";
 import { memoryLatestWindow, redisLatestWindow, type LatestWindow } from "../../src/messaging/latest-window.ts";

@@ -1,7 +1,7 @@
 // Every client event sent with a callback gets exactly one answer (finding 8 of issue 12),
 // whatever the arguments look like: none, only the ack, null, a number, a string, an
 // array, a huge nested object, extra positional arguments before the ack, two functions;
-// on every namespace, for every client→server event of handlers/events.ts (the /couples
+// on every namespace, for every client→server event of src/contract/events.ts (the /couples
 // ones sent to /groups and /dm too) and for an event nobody knows. Counted twice: the
 // callbacks the official client calls, and the ACK packets that reach the client (the
 // client drops a second ACK for an id silently, so only the packets show a double answer).
@@ -9,7 +9,7 @@
 // HEARTBEAT goes through the same per-socket rate limit as every other event.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ClientEvents } from "../../handlers/events.ts";
+import type { ClientEvents } from "../../src/contract/events.ts";
 import { connectClient, connected, request, sleep, type ChatClient } from "../support/clients.ts";
 import { buildConversation, cmid, connectReady, type Conversation, type Kind } from "../support/conversations.ts";
 import { buildUser } from "../support/factories.ts";

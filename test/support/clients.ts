@@ -1,6 +1,6 @@
 // Real socket.io-client connections, typed with the server's event maps.
 import { io, type Socket } from "socket.io-client";
-import type { ClientEvents, ServerEvents, ServerEventName, ServerEventPayload } from "../../handlers/events.ts";
+import type { ClientEvents, ServerEvents, ServerEventName, ServerEventPayload } from "../../src/contract/events.ts";
 
 export type ChatClient = Socket<ServerEvents, ClientEvents>;
 export type Transport = "websocket" | "polling";

@@ -4,7 +4,8 @@
 import { randomUUID } from "node:crypto";
 import type { Api } from "./http.ts";
 import { connectClient, connected, nextEvent, request, sleep, type ChatClient, type Transport } from "./clients.ts";
-import type { Message, ServerEventName, ServerEventPayload, SendMessageInput } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
+import type { ServerEventName, ServerEventPayload, SendMessageInput } from "../../src/contract/events.ts";
 import { buildCouple, buildGroup, buildUser, dmIdOf, type TestUser } from "./factories.ts";
 
 export type Kind = "couple" | "group" | "dm";

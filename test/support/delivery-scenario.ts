@@ -5,7 +5,8 @@
 // and no client_message_id may have been stored twice.
 import assert from "node:assert/strict";
 import { io, type Socket } from "socket.io-client";
-import type { ClientEvents, Message, ServerEvents } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
+import type { ClientEvents, ServerEvents } from "../../src/contract/events.ts";
 import type { Cluster } from "./cluster.ts";
 import { buildGroup, buildUser, type TestUser } from "./factories.ts";
 import { ResilientClient } from "./resilient-client.ts";

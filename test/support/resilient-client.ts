@@ -7,7 +7,8 @@
 // print how the guarantee was met, not only that it was.
 import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
-import type { ClientEvents, Message, ServerEvents } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
+import type { ClientEvents, ServerEvents } from "../../src/contract/events.ts";
 import type { Api } from "./http.ts";
 
 export interface ResilientStats {

@@ -3,7 +3,7 @@
 // replayed events, gap detection, and sync paging / 410 handling after a reconnect.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Message } from "../../handlers/events.ts";
+import type { Message } from "../../src/contract/models.ts";
 import { sentState } from "../../src/messaging/message.dto.ts";
 import { createCatchUp } from "../../web/catch-up.js";
 import { createEventHandler } from "../../web/events.js";

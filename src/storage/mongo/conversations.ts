@@ -1,5 +1,5 @@
 import type { Model } from "mongoose";
-import type { ChatMode, ConversationType } from "../../../handlers/events.ts";
+import type { ChatMode, ConversationType } from "../../contract/models.ts";
 import type { ConversationRecord, ConversationRepository, MemberRecord, MemberRole } from "../../messaging/conversation.repository.ts";
 import { KeyedMutex } from "../../shared/keyed-mutex.ts";
 import { inserted, isDuplicateKey } from "./errors.ts";

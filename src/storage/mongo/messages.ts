@@ -1,5 +1,5 @@
 import type { Model } from "mongoose";
-import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../../handlers/events.ts";
+import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../contract/models.ts";
 import type { MessageRecord, MessageRepository, StoredReaction } from "../../messaging/message.repository.ts";
 import { KeyedMutex } from "../../shared/keyed-mutex.ts";
 import { StorageUnavailableError } from "../errors.ts";

@@ -1,4 +1,4 @@
-import type { ChatMode, ConversationType } from "../../../handlers/events.ts";
+import type { ChatMode, ConversationType } from "../../contract/models.ts";
 import type { ConversationRecord, ConversationRepository, MemberRecord, MemberRole } from "../../messaging/conversation.repository.ts";
 import { asyncRepo, date, dateOrNull, ms, msOrNull, num, str, strOrNull, type Row, type SqliteDb, type Sync } from "./database.ts";
 

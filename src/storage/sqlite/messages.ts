@@ -1,4 +1,4 @@
-import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../../handlers/events.ts";
+import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../contract/models.ts";
 import type { MessageRecord, MessageRepository, NewMessage, StoredReaction } from "../../messaging/message.repository.ts";
 import {
   asyncRepo, bool, date, dateOrNull, duplicateAs, json, list, ms, msOrNull, num, parse, str, strOrNull, type Row, type SqliteDb, type Sync,

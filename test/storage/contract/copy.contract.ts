@@ -3,7 +3,7 @@
 // repository, twice over, and across the two kinds.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ConversationType } from "../../../handlers/events.ts";
+import type { ConversationType } from "../../../src/contract/models.ts";
 import { newId } from "../../../src/shared/ids.ts";
 import { COPY_TABLES, type CopyTable } from "../../../src/storage/copy.ts";
 import type { Storage } from "../../../src/storage/storage.ts";

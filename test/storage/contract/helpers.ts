@@ -2,7 +2,7 @@
 // and small assertion helpers.
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
-import type { ChatMode, ConversationType, UserCard } from "../../../handlers/events.ts";
+import type { ChatMode, ConversationType, UserCard } from "../../../src/contract/models.ts";
 import type { ConversationRecord, MemberRole } from "../../../src/messaging/conversation.repository.ts";
 import type { NewMessage } from "../../../src/messaging/message.repository.ts";
 import type { NewEvent } from "../../../src/events/event.repository.ts";

@@ -1,7 +1,7 @@
 // MessageRepository (src/messaging/message.repository.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Media, ReplyTo, StickerRef } from "../../../handlers/events.ts";
+import type { Media, ReplyTo, StickerRef } from "../../../src/contract/models.ts";
 import type { MessageRecord } from "../../../src/messaging/message.repository.ts";
 import { newId } from "../../../src/shared/ids.ts";
 import type { Storage } from "../../../src/storage/storage.ts";

@@ -1,0 +1,103 @@
+// The Socket.IO contract: every client→server and server→client event with its payload
+// and its ack. The server is `Server<ClientEvents, ServerEvents>` and its handler tables
+// are typed by `ClientEvents` (handlers/socket-pipeline.ts), so a wrong payload or ack is
+// a compile error; tests and client apps import the same types (type-only imports, no
+// runtime code), so a renamed field breaks their build too.
+//
+// What a client sends is inferred from the zod schema the server validates it with
+// (`z.input`: what may be sent, defaults optional), so the type and the check are one
+// thing. What the server sends is described by the models (./models.ts).
+import type { z } from "zod";
+import type { SocketAuthEvent } from "../auth/auth.schemas.ts";
+import type { ChangeModeEvent, ThinkingOfYouEvent } from "../couples/couple.schemas.ts";
+import type { ChatIdEvent, DeleteMessageEvent, EditMessageEvent, MarkReadEvent, SendMessageEvent, ToggleReactionEvent } from "../messaging/message.schemas.ts";
+import type { ChatMode, GroupSummary, Message, PartnerRequest, Reaction, UserCard } from "./models.ts";
+
+/** Position in the user's durable event stream; absent on ephemeral events. */
+export interface EventMeta {
+  event_seq: number;
+  epoch: string;
+}
+
+export interface AckError {
+  code: string;
+  message: string;
+}
+/** Every event sent with a callback gets exactly one answer: `ok: true` with the result, or the error. */
+export type AckResponse<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
+export type Ack<T extends object = object> = (res: AckResponse<T>) => void;
+
+export type SendMessageInput = z.input<typeof SendMessageEvent>;
+export type EditMessageInput = z.input<typeof EditMessageEvent>;
+export type DeleteMessageInput = z.input<typeof DeleteMessageEvent>;
+export type ToggleReactionInput = z.input<typeof ToggleReactionEvent>;
+export type ChatIdInput = z.input<typeof ChatIdEvent>;
+export type MarkReadInput = z.input<typeof MarkReadEvent>;
+export type ThinkingOfYouInput = z.input<typeof ThinkingOfYouEvent>;
+export type ChangeModeInput = z.input<typeof ChangeModeEvent>;
+export type SocketAuthInput = z.input<typeof SocketAuthEvent>;
+
+export interface ReactionUpdate {
+  conversation_id: string;
+  message_id: string;
+  reactions: Record<string, Reaction>;
+  summary: Record<string, number>;
+}
+
+export interface ClientEvents {
+  send_message: (p: SendMessageInput, ack: Ack<{ message: Message; duplicate: boolean }>) => void;
+  edit_message: (p: EditMessageInput, ack: Ack<{ message: Message }>) => void;
+  delete_message: (p: DeleteMessageInput, ack: Ack<{ message: Message }>) => void;
+  toggle_reaction: (p: ToggleReactionInput, ack: Ack<ReactionUpdate>) => void;
+  start_typing: (p: ChatIdInput, ack?: Ack) => void;
+  stop_typing: (p: ChatIdInput, ack?: Ack) => void;
+  mark_read: (p: MarkReadInput, ack: Ack<{ chat_id: string; seq: number }>) => void;
+  ping_thinking_of_you: (p: ThinkingOfYouInput, ack: Ack) => void;
+  change_chat_mode: (p: ChangeModeInput, ack: Ack<{ chat_id: string; mode: ChatMode }>) => void;
+  /** The seed's keep-alive, on every namespace: answered with the server's time. */
+  HEARTBEAT: (p: unknown, ack?: Ack<{ ts: string }>) => void;
+  /** A fresh access token of the same session, before the socket's one expires. */
+  auth: (p: SocketAuthInput, ack: Ack<{ expires_at: string }>) => void;
+}
+
+export type ClientEventName = keyof ClientEvents;
+/** What a client sends with an event. */
+export type ClientPayload<E extends ClientEventName> = Parameters<ClientEvents[E]>[0];
+/** What the ack of an event carries besides `ok: true`. */
+export type AckResult<E extends ClientEventName> = NonNullable<Parameters<ClientEvents[E]>[1]> extends Ack<infer T> ? T : never;
+
+export interface ServerEvents {
+  new_message: (p: { message: Message; meta?: EventMeta }) => void;
+  message_updated: (p: { message: Message; meta?: EventMeta }) => void;
+  message_deleted: (p: { message: Message; meta?: EventMeta }) => void;
+  message_reaction_update: (p: ReactionUpdate & { meta?: EventMeta }) => void;
+  message_ack: (p: { client_message_id: string; message_id: string; conversation_id: string; seq: number | null; duplicate: boolean }) => void;
+  user_presence_update: (p: { user_id: string; status: "online" | "offline"; last_seen: string | null; mood: string | null; meta?: EventMeta }) => void;
+  typing_indicator: (p: { conversation_id: string; user_id: string; username: string; is_typing: boolean; meta?: EventMeta }) => void;
+  thinking_of_you_received: (p: { from: UserCard; at: string; meta?: EventMeta }) => void;
+  user_profile_update: (p: { user: UserCard; meta?: EventMeta }) => void;
+  chat_mode_changed: (p: { conversation_id: string; mode: ChatMode; changed_by: string; meta?: EventMeta }) => void;
+  read_receipt: (p: { conversation_id: string; user_id: string; seq: number; at: string; meta?: EventMeta }) => void;
+  partner_request: (p: { request: PartnerRequest; meta?: EventMeta }) => void;
+  partner_linked: (p: { partner: UserCard; chat_id: string | null; meta?: EventMeta }) => void;
+  group_updated: (p: { group: GroupSummary; meta?: EventMeta }) => void;
+  group_member_removed: (p: { group_id: string; user_id: string; meta?: EventMeta }) => void;
+  group_deleted: (p: { group_id: string; meta?: EventMeta }) => void;
+  /** Sent on every connect so that even an idle client has a recovery offset (see docs/DELIVERY.md). */
+  session: (p: { user_id: string; recovered: boolean; epoch: string; last_event_seq: number }) => void;
+  /** Right before the server disconnects the socket for good: log in again (revoked) or refresh and reconnect (expired). */
+  session_ended: (p: { reason: "session_revoked" | "token_expired" }) => void;
+  error: (p: AckError) => void;
+}
+
+export type ServerEventName = keyof ServerEvents;
+export type ServerEventPayload<E extends ServerEventName> = Parameters<ServerEvents[E]>[0];
+
+/** What the server keeps on each socket (`socket.data`), set by the handshake. */
+export interface SocketData {
+  userId: string;
+  sessionId: string;
+  username: string;
+  /** When the handshake's (or the last `auth` event's) access token expires, in ms since the epoch. */
+  tokenExpiresAt: number;
+}

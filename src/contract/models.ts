@@ -1,0 +1,94 @@
+// The shapes the server sends: a message, a user's card, a group. Pure types, no imports,
+// so every layer (storage, services, transports, clients) can use them without a cycle.
+// The response schemas (`MessageSchema`, `GroupSchema`...) are checked against them at
+// compile time (`sameShape`), so the OpenAPI document and these types cannot drift.
+
+export type ConversationType = "couple" | "group" | "dm";
+export type ChatMode = "normal" | "fight" | "incognito";
+export type MessageKind = "text" | "image" | "video" | "audio" | "document" | "sticker" | "system";
+
+export interface UserCard {
+  id: string;
+  username: string;
+  display_name: string;
+  avatar_url: string | null;
+  mood?: string | null;
+  bubble_color?: string | null;
+}
+
+export interface Media {
+  original: string;
+  preview?: string | null;
+  thumbnail?: string | null;
+  type: "image" | "video" | "audio" | "document";
+  bytes?: number;
+  width?: number;
+  height?: number;
+  duration?: number;
+}
+
+export interface StickerRef {
+  pack_id: string;
+  sticker_id: string;
+  url: string;
+}
+
+export interface ReplyTo {
+  message_id: string;
+  sender: UserCard;
+  text: string;
+  timestamp: string;
+  kind?: MessageKind;
+  media?: Media | null;
+}
+
+export interface Reaction {
+  emoji: string;
+  at: string;
+  user_id: string;
+  username: string;
+}
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  conversation_type: ConversationType;
+  /** Per conversation, strictly increasing with no gaps; null only for incognito messages. */
+  seq: number | null;
+  client_message_id: string;
+  sender: UserCard;
+  text: string;
+  kind: MessageKind;
+  media: Media | null;
+  sticker: StickerRef | null;
+  reply_to: ReplyTo | null;
+  edited: boolean;
+  last_edited_at: string | null;
+  edits: { text: string; edited_at: string }[];
+  deleted: boolean;
+  deleted_at: string | null;
+  /** user id → that user's reaction. */
+  reactions: Record<string, Reaction>;
+  mode: ChatMode | null;
+  created_at: string;
+}
+
+export interface PartnerRequest {
+  id: string;
+  sender: UserCard;
+  recipient: UserCard;
+  status: "pending" | "accepted" | "rejected" | "cancelled";
+  created_at: string;
+}
+
+export interface GroupSummary {
+  id: string;
+  name: string;
+  description: string;
+  is_public: boolean;
+  owner_id: string;
+  avatar_url: string | null;
+  members: { user_id: string; role: "owner" | "admin" | "member" }[];
+  created_at: string;
+  updated_at: string;
+}
