@@ -1,4 +1,7 @@
 // Lint the TypeScript sources with the recommended rules; the type checker does the rest.
+// The architecture rule (docs/ARCHITECTURE.md): src/ never imports handlers/ (the transport
+// depends on the domain; main.ts alone composes them). Import cycles, type-only ones
+// included, are refused by `npm run check:cycles` (dpdm), which eslint's rules cannot see.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -9,6 +12,16 @@ export default tseslint.config(
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/main.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/handlers/**", "**/handlers"], message: "src/ never imports handlers/: the transport depends on the domain; main.ts composes them." }] },
+      ],
     },
   },
   // Tests read JSON bodies whose shape they assert; typing every response would only restate the asserts.

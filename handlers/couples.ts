@@ -1,30 +1,15 @@
-// /couples: the shared message events plus the partner-only ones (one table, built once).
+// /couples: the shared message events plus the partner-only ones.
+import type { CoupleService } from "../src/couples/couple.service.ts";
 import { ChangeModeEvent, ThinkingOfYouEvent } from "../src/couples/couple.schemas.ts";
-import type { Services } from "../src/services.ts";
-import type { HandlerContext } from "./index.ts";
-import { messageEvents } from "./message-events.ts";
-import type { ChatSocket } from "./socket-auth.ts";
-import { event, type EventTable, type Guard } from "./socket-guard.ts";
+import { messageEvents, type MessageEventDeps } from "./message-events.ts";
+import { on, type EventSpec } from "./socket-pipeline.ts";
 
-const tables = new WeakMap<Services, EventTable>();
+export function coupleEvents(d: MessageEventDeps & { couples: CoupleService }): EventSpec[] {
+  return [
+    ...messageEvents(d),
 
-export function registerCouples(socket: ChatSocket, guard: Guard, s: Services, _ctx: HandlerContext) {
-  let table = tables.get(s);
-  if (!table) tables.set(s, (table = coupleEvents(s)));
-  guard.attach(socket, table);
-}
+    on("ping_thinking_of_you", ThinkingOfYouEvent, {}, ({ recipient_user_id }, { caller }) => d.couples.thinkingOfYou(caller.userId, recipient_user_id)),
 
-function coupleEvents(s: Services): EventTable {
-  return {
-    ...messageEvents(s, s.policies.couple),
-
-    ping_thinking_of_you: event(ThinkingOfYouEvent, async ({ recipient_user_id }, socket) => {
-      await s.couples.thinkingOfYou(socket.data.userId, recipient_user_id);
-    }),
-
-    change_chat_mode: event(ChangeModeEvent, async ({ chat_id, mode }, socket) => {
-      const ref = await s.policies.couple.resolve(chat_id, socket.data.userId, "read");
-      return s.couples.changeMode(ref, socket.data.userId, mode);
-    }),
-  };
+    on("change_chat_mode", ChangeModeEvent, { access: "read" }, ({ mode }, { ref, caller }) => d.couples.changeMode(ref, caller.userId, mode)),
+  ];
 }

@@ -1,10 +1,8 @@
-// /groups: the shared message events, with the group policy (members only; admins may delete).
-import type { Services } from "../src/services.ts";
-import type { HandlerContext } from "./index.ts";
-import { registerMessageEvents } from "./message-events.ts";
-import type { ChatSocket } from "./socket-auth.ts";
-import type { Guard } from "./socket-guard.ts";
+// /groups: the shared message events, under the group policy (members only; admins may
+// delete). Membership itself changes over REST (src/http/groups.router.ts).
+import { messageEvents, type MessageEventDeps } from "./message-events.ts";
+import type { EventSpec } from "./socket-pipeline.ts";
 
-export function registerGroups(socket: ChatSocket, handle: Guard, s: Services, _ctx: HandlerContext) {
-  registerMessageEvents(socket, handle, s, s.policies.group);
+export function groupEvents(d: MessageEventDeps): EventSpec[] {
+  return messageEvents(d);
 }

@@ -1,43 +1,45 @@
-// Registers the three namespaces on one Socket.IO server. Each namespace authenticates
-// in middleware, then its own module wires the events it supports.
-import type { ChatServer } from "../src/app.ts";
-import type { Config } from "../src/config.ts";
-import type { Logger } from "../src/infra/logger.ts";
-import type { Metrics } from "../src/infra/metrics.ts";
-import type { Services } from "../src/services.ts";
-import { registerCouples } from "./couples.ts";
-import { registerDm } from "./dm.ts";
-import { registerGroups } from "./groups.ts";
+// The realtime transport: registers the three namespaces on one Socket.IO server. Each
+// namespace authenticates in middleware (socket-auth.ts), then gets its event table
+// (couples.ts, groups.ts, dm.ts) run through the socket pipeline (socket-pipeline.ts)
+// under its conversation policy. main.ts passes `registerNamespaces` to createApp.
+import type { ChatServer, RealtimeContext } from "../src/app.ts";
+import type { ConversationPolicy } from "../src/messaging/conversation-policy.ts";
+import type { PerformOperation } from "../src/pipeline/operation.ts";
+import type { UserFactsCache } from "../src/users/user-facts.ts";
+import type { CoupleService } from "../src/couples/couple.service.ts";
+import { connectionLifecycle, type ConnectionDeps } from "./connection.ts";
+import { coupleEvents } from "./couples.ts";
+import { dmEvents } from "./dm.ts";
+import { groupEvents } from "./groups.ts";
+import type { MessageEventDeps } from "./message-events.ts";
 import { socketAuth } from "./socket-auth.ts";
-import { onConnect, socketListeners } from "./connection.ts";
-import { createGuard } from "./socket-guard.ts";
-import { watchTokenExpiry } from "./token-expiry.ts";
+import { createSocketPipeline } from "./socket-pipeline.ts";
 
-export interface HandlerContext {
-  log: Logger;
-  metrics: Metrics;
-  config: Config;
+/** What the handlers use of the services: nothing else reaches them. */
+export interface RealtimeDeps extends MessageEventDeps, ConnectionDeps {
+  couples: CoupleService;
+  userFacts: UserFactsCache;
+  policies: Record<"couple" | "group" | "dm", ConversationPolicy>;
+  perform: PerformOperation;
 }
 
-export function registerNamespaces(io: ChatServer, services: Services, ctx: HandlerContext) {
-  const auth = socketAuth({ tokens: services.tokens, users: services.userFacts, sessions: services.sessionCheck });
-  const modules = { couples: registerCouples, groups: registerGroups, dm: registerDm } as const;
-  for (const [name, register] of Object.entries(modules)) {
-    const ns = name as keyof typeof modules;
-    const nsp = io.of(`/${name}`);
+export function registerNamespaces(io: ChatServer, d: RealtimeDeps, ctx: RealtimeContext) {
+  const auth = socketAuth({ tokens: d.tokens, users: d.userFacts, sessions: d.sessionCheck });
+  const namespaces = [
+    { ns: "couples", policy: d.policies.couple, events: coupleEvents(d) },
+    { ns: "groups", policy: d.policies.group, events: groupEvents(d) },
+    { ns: "dm", policy: d.policies.dm, events: dmEvents(d) },
+  ] as const;
+  for (const { ns, policy, events } of namespaces) {
+    const nsp = io.of(`/${ns}`);
     nsp.use(auth);
-    // Made once per namespace and shared by its sockets (see socket-guard.ts).
-    const guard = createGuard(ns, ctx);
-    const listeners = socketListeners(ns, services, ctx);
+    const pipeline = createSocketPipeline(ns, events, { policy, perform: d.perform }, ctx);
+    const lifecycle = connectionLifecycle(ns, d, ctx);
     nsp.on("connection", (socket) => {
       // Handlers first, synchronously: an event the client sends right after connecting
       // would be dropped if no listener were attached yet.
-      register(socket, guard, services, ctx);
-      watchTokenExpiry(socket);
-      void onConnect(ns, socket, services, ctx, listeners).catch((err) => {
-          ctx.log.error({ err, ns: name }, "socket setup failed");
-          socket.disconnect(true);
-        });
+      pipeline.attach(socket);
+      lifecycle.connected(socket);
     });
   }
 }

@@ -1,76 +1,56 @@
 // The message events all three namespaces share. The namespace decides the policy (who
-// may read, post, delete); everything else is the same code path as the REST routes.
-// The table is built once per policy (not per socket); each handler gets its socket.
+// may read, post, delete) that the `access` step resolves `chat_id` under; everything
+// else is the same service call as the REST routes (src/http/conversation-messages.routes.ts).
 import { SocketAuthEvent } from "../src/auth/auth.schemas.ts";
-import type { ConversationPolicy } from "../src/messaging/conversation-policy.ts";
-import { AppError } from "../src/shared/errors.ts";
+import type { SessionCheck } from "../src/auth/session-check.ts";
+import type { TokenService } from "../src/auth/token.service.ts";
+import type { MessageService } from "../src/messaging/message.service.ts";
 import { ChatIdEvent, DeleteMessageEvent, EditMessageEvent, MarkReadEvent, SendMessageEvent, ToggleReactionEvent } from "../src/messaging/message.schemas.ts";
-import type { Services } from "../src/services.ts";
-import { event, type EventTable, type Guard } from "./socket-guard.ts";
-import type { ChatSocket } from "./socket-auth.ts";
+import type { ReadStateService } from "../src/messaging/read-state.service.ts";
+import type { TypingService } from "../src/messaging/typing.service.ts";
+import { AppError } from "../src/shared/errors.ts";
+import { on, type EventSpec } from "./socket-pipeline.ts";
 import { watchTokenExpiry } from "./token-expiry.ts";
 
-const tables = new WeakMap<ConversationPolicy, EventTable>();
-
-export function registerMessageEvents(socket: ChatSocket, guard: Guard, s: Services, policy: ConversationPolicy) {
-  guard.attach(socket, messageEvents(s, policy));
+export interface MessageEventDeps {
+  messages: MessageService;
+  readStates: ReadStateService;
+  typing: TypingService;
+  tokens: TokenService;
+  sessionCheck: SessionCheck;
 }
 
-/** The shared message events under one policy, built once. */
-export function messageEvents(s: Services, policy: ConversationPolicy): EventTable {
-  let table = tables.get(policy);
-  if (!table) tables.set(policy, (table = buildMessageEvents(s, policy)));
-  return table;
-}
+export function messageEvents(d: MessageEventDeps): EventSpec[] {
+  return [
+    on("send_message", SendMessageEvent, { access: "post", actor: true }, ({ chat_id: _, ...input }, { ref, actor }) => d.messages.send(ref, actor, input)),
 
-function buildMessageEvents(s: Services, policy: ConversationPolicy): EventTable {
-  const actor = (socket: ChatSocket) => s.actorOf(socket.data.userId);
+    on("edit_message", EditMessageEvent, { access: "read", actor: true }, async ({ message_id, text }, { ref, actor }) => ({
+      message: await d.messages.edit(ref, actor, message_id, text),
+    })),
 
-  return {
-    send_message: event(SendMessageEvent, async ({ chat_id, ...input }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "post");
-      return s.inflight.run(async () => s.messages.send(ref, await actor(socket), input));
-    }),
+    on("delete_message", DeleteMessageEvent, { access: "read", actor: true }, async ({ message_id }, { ref, actor }) => ({
+      message: await d.messages.remove(ref, actor, message_id),
+    })),
 
-    edit_message: event(EditMessageEvent, async ({ chat_id, message_id, text }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
-      return { message: await s.inflight.run(async () => s.messages.edit(ref, await actor(socket), message_id, text)) };
-    }),
+    on("toggle_reaction", ToggleReactionEvent, { access: "read", actor: true }, ({ message_id, emoji }, { ref, actor }) =>
+      d.messages.toggleReaction(ref, actor, message_id, emoji),
+    ),
 
-    delete_message: event(DeleteMessageEvent, async ({ chat_id, message_id }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
-      return { message: await s.inflight.run(async () => s.messages.remove(ref, await actor(socket), message_id)) };
-    }),
+    on("start_typing", ChatIdEvent, { access: "read", actor: true }, (_input, { ref, actor }) => d.typing.start(ref, actor.card)),
 
-    toggle_reaction: event(ToggleReactionEvent, async ({ chat_id, message_id, emoji }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
-      return s.inflight.run(async () => s.messages.toggleReaction(ref, await actor(socket), message_id, emoji));
-    }),
+    on("stop_typing", ChatIdEvent, { access: "read", actor: true }, (_input, { ref, actor }) => d.typing.stop(ref, actor.card)),
 
-    start_typing: event(ChatIdEvent, async ({ chat_id }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
-      await s.typing.start(ref, (await actor(socket)).card);
-    }),
-
-    stop_typing: event(ChatIdEvent, async ({ chat_id }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
-      await s.typing.stop(ref, (await actor(socket)).card);
-    }),
+    on("mark_read", MarkReadEvent, { access: "read" }, ({ seq }, { ref, caller }) => d.readStates.markRead(ref, caller.userId, seq)),
 
     // A socket outlives its access token only by presenting a fresh one of the same session
     // (handlers/token-expiry.ts).
-    auth: event(SocketAuthEvent, async ({ token }, socket) => {
-      const claims = s.tokens.verifyAccess(token);
+    on("auth", SocketAuthEvent, {}, async ({ token }, { socket }) => {
+      const claims = d.tokens.verifyAccess(token);
       if (claims.sub !== socket.data.userId || claims.sid !== socket.data.sessionId) throw new AppError("forbidden", "token: belongs to another session");
-      if (!(await s.sessionCheck.isLive(claims.sid, claims.sub))) throw new AppError("token_revoked", "This session has been revoked (logged out)");
+      if (!(await d.sessionCheck.isLive(claims.sid, claims.sub))) throw new AppError("token_revoked", "This session has been revoked (logged out)");
       socket.data.tokenExpiresAt = claims.exp * 1000;
       watchTokenExpiry(socket);
       return { expires_at: new Date(socket.data.tokenExpiresAt).toISOString() };
     }),
-
-    mark_read: event(MarkReadEvent, async ({ chat_id, seq }, socket) => {
-      const ref = await policy.resolve(chat_id, socket.data.userId, "read");
-      return s.inflight.run(() => s.readStates.markRead(ref, socket.data.userId, seq));
-    }),
-  };
+  ];
 }

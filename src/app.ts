@@ -1,29 +1,45 @@
 // createApp(deps): one HTTP server carrying Express and Socket.IO. Every feature plugs in
 // here with plain factories; nothing reaches for globals, so tests can start several.
+// The Socket.IO event handlers live in handlers/ and come in as `deps.realtime`: src/
+// never imports handlers/ (main.ts composes them), so the transport depends on the
+// domain and never the other way round.
 import { createServer, type Server as HttpServer } from "node:http";
+import cors from "cors";
 import express from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
 import swaggerUi from "swagger-ui-express";
 import type { ClientEvents, ServerEvents, SocketData } from "./contract/events.ts";
-import { registerNamespaces } from "../handlers/index.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./infra/logger.ts";
 import { pingRedis, type Redis } from "./infra/redis.ts";
 import { chooseAdapter } from "./infra/socket-adapter.ts";
 import { startSlowConsumerGuard } from "./infra/slow-consumers.ts";
-import { createMetrics } from "./infra/metrics.ts";
+import { createMetrics, type Metrics } from "./infra/metrics.ts";
+import { createBackgroundJobs } from "./infra/background-jobs.ts";
+import { socketIoClusterBus } from "./infra/cluster-bus.ts";
+import { socketFanout } from "./events/socket-fanout.ts";
+import { NAMESPACES } from "./events/notifier.ts";
 import { listenOn, mainPortMetrics, metricsServer } from "./http/metrics-access.ts";
 import { buildDocument, createRegistry } from "./http/openapi.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRouter, type ReadinessProbe } from "./http/health.router.ts";
-import { createServices } from "./services.ts";
+import { createServices, type Services } from "./services.ts";
 import { mountApiRouters } from "./http/api.ts";
 import { mountWebClient } from "./http/web-client.ts";
 import type { JwtSecrets } from "./auth/secrets.ts";
 import type { PasswordHasher } from "./auth/password-hasher.ts";
 import type { Storage } from "./storage/storage.ts";
+
+export type ChatServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
+
+/** What the realtime transport gets to register its namespaces and handlers with. */
+export interface RealtimeContext {
+  log: Logger;
+  metrics: Metrics;
+  config: Config;
+}
 
 export interface AppDeps {
   config: Config;
@@ -32,14 +48,14 @@ export interface AppDeps {
   redis?: Redis | undefined;
   secrets: JwtSecrets;
   hasher?: PasswordHasher;
+  /** Registers the Socket.IO namespaces and their event handlers (handlers/index.ts). */
+  realtime: (io: ChatServer, services: Services, ctx: RealtimeContext) => void;
 }
-
-export type ChatServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 
 export interface App {
   http: HttpServer;
   io: ChatServer;
-  services: ReturnType<typeof createServices>;
+  services: Services;
   adapterName: string;
   listen(port: number, host: string): Promise<string>;
   /** Graceful stop: refuse new work, let sockets go with a recoverable reason, finish in-flight writes. */
@@ -67,15 +83,27 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // of the adapter's own, and a SUBSCRIBE that lands while that connection is between
   // connect and ready puts it in subscriber mode before ioredis's ready check (which then
   // fails). Made here, the subscriptions are queued until the connection is ready.
-  for (const ns of ["/couples", "/groups", "/dm"]) io.of(ns);
+  for (const ns of NAMESPACES) io.of(`/${ns}`);
 
   const stopSlowConsumerGuard = startSlowConsumerGuard(io, {
     maxPackets: config.delivery.maxBufferedPackets,
     maxBytes: config.delivery.maxBufferedBytes,
     onCut: () => metrics.slowClientsDisconnected.inc(),
   });
-  const services = createServices({ ...deps, io, metrics });
-  await services.init();
+  const fanout = socketFanout(io);
+  const services = createServices({
+    ...deps,
+    fanout,
+    // Any namespace's adapter carries the messages between nodes (infra/cluster-bus.ts).
+    clusterBus: socketIoClusterBus(io.of("/couples")),
+    onEmit: (ns, event) => metrics.eventsOut.inc({ namespace: ns, event }),
+  });
+  await services.eventLog.epoch();
+  if (config.seedStickers) await services.stickers.seedDefaults();
+  const jobs = createBackgroundJobs(log);
+  jobs.every(3600_000, "prune expired sessions", () => services.auth.pruneExpired());
+  jobs.every(3600_000, "prune the event log", () => services.eventLog.prune());
+  jobs.every(30_000, "refresh presence", () => services.presence.refresh(fanout.localSockets()));
 
   app.disable("x-powered-by");
   app.set("trust proxy", config.http.trustProxy);
@@ -109,14 +137,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // /api/openapi.json): the CSP above allows exactly that. No validator badge: it would
   // send the document's URL to validator.swagger.io.
   app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json", validatorUrl: null } }));
-  app.use((req, res, next) => {
-    if (config.http.corsOrigin === "*") res.setHeader("Access-Control-Allow-Origin", "*");
-    else if (req.headers.origin && config.http.corsOrigin.includes(req.headers.origin)) res.setHeader("Access-Control-Allow-Origin", req.headers.origin);
-    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
-    res.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
-    if (req.method === "OPTIONS") return void res.status(204).end();
-    next();
-  });
+  // Bearer tokens, not cookies: no credentials. A preflight is answered here (204).
+  app.use(cors({ origin: config.http.corsOrigin, allowedHeaders: ["Authorization", "Content-Type"], methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"] }));
   app.use(express.json({ limit: config.http.bodyLimitBytes }));
   app.use(express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes }));
 
@@ -130,17 +152,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const metricsListener = config.metricsEnabled && config.metricsPort ? metricsServer(metricsAccess, metrics.handler, log) : undefined;
 
   const registry = createRegistry();
-  mountApiRouters(app, { registry, tokens: services.tokens, sessions: services.sessionCheck }, services, deps, metrics);
+  mountApiRouters(app, { registry, tokens: services.tokens, sessions: services.sessionCheck, perform: services.perform }, services, config, metrics);
   const openapi = buildDocument(registry);
   app.get("/api/openapi.json", (_req, res) => {
     res.json(openapi);
   });
-  services.mountStatic?.(app);
+  services.media.mountStatic?.(app);
   mountWebClient(app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 
-  registerNamespaces(io, services, { log, metrics, config });
+  deps.realtime(io, services, { log, metrics, config });
 
   return {
     http,
@@ -164,17 +186,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     async close() {
       draining = true;
-      services.stopBackgroundJobs();
+      jobs.stop();
+      services.typing.close();
       stopSlowConsumerGuard();
       // Stop accepting connections; existing sockets are told to reconnect elsewhere.
       http.close();
       metricsListener?.close();
-      await services.drain(config.delivery.shutdownTimeoutMs);
+      await services.inflight.idle(config.delivery.shutdownTimeoutMs);
       // io.close() ends sockets with the "server shutting down" reason, which is recoverable:
       // their sessions are persisted, so clients recover on another node.
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // Disconnect handlers (presence) ran just now; let them finish before Redis goes.
-      await services.drain(config.delivery.shutdownTimeoutMs);
+      await services.inflight.idle(config.delivery.shutdownTimeoutMs);
       await adapter.close();
       http.closeAllConnections();
       metricsListener?.closeAllConnections();

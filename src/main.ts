@@ -1,6 +1,9 @@
 // Entry point: parse config → open the storage (SQLite under ./data, or MongoDB) and Redis
-// → createApp → listen. With no environment at all it runs the embedded mode: SQLite,
-// the in-memory Socket.IO adapter, local-disk uploads.
+// → createApp (with the Socket.IO handlers of handlers/) → listen. The only file of src/
+// that imports handlers/: here the transport is composed with the domain. With no
+// environment at all it runs the embedded mode: SQLite, the in-memory Socket.IO adapter,
+// local-disk uploads.
+import { registerNamespaces } from "../handlers/index.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { resolveSecrets } from "./auth/secrets.ts";
@@ -27,7 +30,7 @@ async function main() {
   const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
   const secrets = resolveSecrets(config.auth, config.dataDir);
 
-  const app = await createApp({ config, log, storage, redis, secrets });
+  const app = await createApp({ config, log, storage, redis, secrets, realtime: registerNamespaces });
   const url = await app.listen(config.http.port, config.http.host);
   log.info({ url, adapter: app.adapterName, database: storage.kind }, "listening");
   console.log(`Chat server listening on ${url} (web client: ${url}/, API docs: ${url}/api/docs)`);

@@ -1,42 +1,62 @@
-// Builds every model and service from the app's dependencies. Plain factories: each
-// service receives exactly what it uses, so its dependencies are readable at a glance.
-import type { Express } from "express";
-import type { AppDeps, ChatServer } from "./app.ts";
+// Builds every service from the app's dependencies: plain composition, no logic. Each
+// service receives exactly what it uses, so its dependencies are readable at a glance;
+// each transport handler and router then takes the few services it calls (handlers/index.ts,
+// src/http/api.ts). Nothing here knows about sockets: the services reach devices through
+// the Fanout they are given (Socket.IO in the app, a recording one in service tests).
+import type { JwtSecrets } from "./auth/secrets.ts";
 import { createAuthService } from "./auth/auth.service.ts";
-import { bcryptHasher } from "./auth/password-hasher.ts";
+import { createHandshakeCaches } from "./auth/handshake-caches.ts";
+import { bcryptHasher, type PasswordHasher } from "./auth/password-hasher.ts";
 import { createThrottles } from "./auth/rate-limiter.ts";
 import { createTokenService } from "./auth/token.service.ts";
+import type { Config } from "./config.ts";
 import { createCouplePolicy } from "./couples/couple.policy.ts";
 import { createCoupleService } from "./couples/couple.service.ts";
 import { createDmPolicy } from "./dms/dm.policy.ts";
 import { createDmService } from "./dms/dm.service.ts";
 import { createEventLog } from "./events/event-log.service.ts";
-import { userRoom } from "./events/notifier.ts";
-import { createSocketNotifier } from "./events/socket-notifier.ts";
+import { createNotifier } from "./events/event-notifier.ts";
+import type { Fanout } from "./events/fanout.ts";
+import type { NamespaceName } from "./events/notifier.ts";
 import { createGroupPolicy } from "./groups/group.policy.ts";
 import { createGroupService } from "./groups/group.service.ts";
-import type { Metrics } from "./infra/metrics.ts";
+import type { ClusterBus } from "./infra/cluster-bus.ts";
+import type { Logger } from "./infra/logger.ts";
+import type { Redis } from "./infra/redis.ts";
 import { createMedia } from "./media/create-media.ts";
+import { createActorDirectory } from "./messaging/actor-directory.ts";
 import { createAttachmentValidator } from "./messaging/attachment-rules.ts";
 import type { ConversationPolicy } from "./messaging/conversation-policy.ts";
 import { memoryLatestWindow, redisLatestWindow } from "./messaging/latest-window.ts";
-import { createMessageService, type Actor } from "./messaging/message.service.ts";
+import { createMessageService } from "./messaging/message.service.ts";
 import { createReadStateService } from "./messaging/read-state.service.ts";
 import { createTypingService } from "./messaging/typing.service.ts";
+import { createOperationRunner } from "./pipeline/operation.ts";
 import { createPresenceService } from "./presence/presence.service.ts";
 import { memoryPresence, redisPresence } from "./presence/presence-store.ts";
 import { createProfileService } from "./profiles/profile.service.ts";
 import { InflightTracker } from "./shared/inflight.ts";
 import { createStickerService } from "./stickers/sticker.service.ts";
-import { toUserPublic } from "./users/user.dto.ts";
+import type { Storage } from "./storage/storage.ts";
 import { createUserService } from "./users/user.service.ts";
-import { createHandshakeCaches } from "./auth/handshake-caches.ts";
 
-const HOUR = 3600_000;
-const ACTOR_CACHE_MS = 5000;
+export interface ServiceDeps {
+  config: Config;
+  log: Logger;
+  storage: Storage;
+  redis?: Redis | undefined;
+  secrets: JwtSecrets;
+  hasher?: PasswordHasher | undefined;
+  /** How services reach devices (src/events/fanout.ts). */
+  fanout: Fanout;
+  /** Messages to the other nodes (cache invalidations); none on a single node. */
+  clusterBus?: ClusterBus | undefined;
+  /** Counts each emit (metrics). */
+  onEmit?: (ns: NamespaceName, event: string) => void;
+}
 
-export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metrics }) {
-  const { config, storage, redis, io } = deps;
+export function createServices(deps: ServiceDeps) {
+  const { config, storage, redis } = deps;
   const { users: userRecords, sessions, conversations } = storage;
 
   const tokens = createTokenService({
@@ -47,11 +67,10 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     accessTtlSec: config.auth.accessTtlSec,
     refreshTtlSec: config.auth.refreshTtlSec,
   });
-  const hasher = deps.hasher ?? bcryptHasher(config.auth.bcryptRounds);
   const eventLog = createEventLog({ events: storage.events, retentionSec: config.delivery.eventRetentionSec, maxPage: config.limits.historyMaxPage });
-  const notifier = createSocketNotifier(io, eventLog, (ns, event) => deps.metrics.eventsOut.inc({ namespace: ns, event }));
+  const notifier = createNotifier({ fanout: deps.fanout, eventLog, ...(deps.onEmit ? { onEmit: deps.onEmit } : {}) });
   // Cached per id for the handshake and presence; the services that change them invalidate.
-  const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, namespace: io.of("/couples") });
+  const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, bus: deps.clusterBus });
   const { userFacts, sessionCheck } = handshakeCaches;
   const users = createUserService({ users: userRecords, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
   const throttles = createThrottles(config.limits, redis);
@@ -60,7 +79,7 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     sessions,
     users,
     tokens,
-    hasher,
+    hasher: deps.hasher ?? bcryptHasher(config.auth.bcryptRounds),
     loginThrottle: throttles.login,
     onSessionRevoked: (sid) => {
       handshakeCaches.sessionRevoked(sid);
@@ -85,42 +104,13 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     notifier,
     maxPage: config.limits.historyMaxPage,
     validateAttachments: createAttachmentValidator({ isMediaOf: (url, userId) => media.uploads.ownedBy(url, userId), assertSticker: (s) => stickers.assertValid(s) }),
-    emitToUser: (ns, userId, event, payload) => io.of(`/${ns}`).to(userRoom(userId)).emit(event, payload as never),
     canDelete: (ref, userId, m) => policies[ref.type].canDelete(ref, userId, m),
   });
-  const typing = createTypingService({ notifier, timeoutMs: config.messaging.typingTimeoutMs });
-  const couples = createCoupleService({ users: userRecords, partnerRequests: storage.partnerRequests, conversations, notifier, readStates, onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids) });
-  const groups = createGroupService({ groups: storage.groups, conversations, users: userRecords, window, notifier, readStates });
-  const dms = createDmService({ conversations, users: userRecords, messages, readStates });
-  const profiles = createProfileService({ profiles: storage.profiles, users: userRecords });
-  const presence = createPresenceService({ store: redis ? redisPresence(redis) : memoryPresence(), users: userFacts, notifier });
-
-  // The sender's card is stamped on every message; a few seconds of caching spares a
-  // user lookup per message at the cost of a short delay after a profile change.
-  const actorCache = new Map<string, { actor: Actor; at: number }>();
-  async function actorOf(userId: string): Promise<Actor> {
-    const hit = actorCache.get(userId);
-    if (hit && Date.now() - hit.at < ACTOR_CACHE_MS) return hit.actor;
-    const card = toUserPublic(await users.getRecord(userId));
-    const actor = { id: userId, card: { id: card.id, username: card.username, display_name: card.display_name, avatar_url: card.avatar_url } };
-    if (actorCache.size > 50_000) actorCache.clear();
-    actorCache.set(userId, { actor, at: Date.now() });
-    return actor;
-  }
-
-
   const inflight = new InflightTracker();
-  const timers: NodeJS.Timeout[] = [];
-  const every = (ms: number, job: () => Promise<unknown>) => {
-    const t = setInterval(() => void job().catch((err) => deps.log.warn({ err }, "background job failed")), ms);
-    t.unref();
-    timers.push(t);
-  };
 
   return {
     storage,
     tokens,
-    hasher,
     eventLog,
     notifier,
     users,
@@ -130,47 +120,20 @@ export function createServices(deps: AppDeps & { io: ChatServer; metrics: Metric
     stickers,
     messages,
     readStates,
-    typing,
-    couples,
-    groups,
-    /** The ids of the groups the user is a member of (the rooms a /groups socket joins). */
-    async groupIdsOf(userId: string): Promise<string[]> {
-      return (await conversations.keysOf(userId)).filter((k) => k.startsWith("group:")).map((k) => k.slice("group:".length));
-    },
-    dms,
-    profiles,
-    presence,
+    typing: createTypingService({ notifier, timeoutMs: config.messaging.typingTimeoutMs }),
+    couples: createCoupleService({ users: userRecords, partnerRequests: storage.partnerRequests, conversations, notifier, readStates, onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids) }),
+    groups: createGroupService({ groups: storage.groups, conversations, users: userRecords, window, notifier, readStates }),
+    dms: createDmService({ conversations, users: userRecords, messages, readStates }),
+    profiles: createProfileService({ profiles: storage.profiles, users: userRecords }),
+    presence: createPresenceService({ store: redis ? redisPresence(redis) : memoryPresence(), users: userFacts, notifier }),
     userFacts,
     sessionCheck,
-    actorOf,
-    inflight,
     media,
-    mountStatic: media.mountStatic satisfies ((app: Express) => void) | undefined,
-
-    async init() {
-      await eventLog.epoch();
-      if (config.seedStickers) await stickers.seedDefaults();
-      every(HOUR, () => auth.pruneExpired());
-      every(HOUR, () => eventLog.prune());
-      every(30_000, () => presence.refresh(localSockets()));
-    },
-    stopBackgroundJobs() {
-      for (const t of timers) clearInterval(t);
-      typing.close();
-    },
-    /** Waits for writes already accepted to finish (bounded), so SIGTERM loses nothing acked or in flight. */
-    drain(timeoutMs: number) {
-      return inflight.idle(timeoutMs);
-    },
+    /** Operations in progress: a graceful shutdown waits for them (src/app.ts close). */
+    inflight,
+    /** The shared steps of every client operation (src/pipeline/operation.ts). */
+    perform: createOperationRunner({ inflight, actors: createActorDirectory({ users: userRecords }) }),
   };
-
-  function localSockets() {
-    const entries: { userId: string; socketId: string }[] = [];
-    for (const ns of ["couples", "groups", "dm"]) {
-      for (const socket of io.of(`/${ns}`).sockets.values()) entries.push({ userId: socket.data.userId, socketId: socket.id });
-    }
-    return entries;
-  }
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -3,7 +3,7 @@
 // (src/infra/cluster-bus.ts) on the other nodes, without waiting for them. A node that
 // misses the message (cut off from Redis: pub/sub does not replay) still drops the entry
 // when its TTL ends, so the TTL stays the bound.
-import { socketIoClusterBus } from "../infra/cluster-bus.ts";
+import type { ClusterBus } from "../infra/cluster-bus.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import { createUserFacts } from "../users/user-facts.ts";
 import { createSessionCheck } from "./session-check.ts";
@@ -18,11 +18,11 @@ interface Invalidation {
 
 const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 10_000 && v.every((x) => typeof x === "string");
 
-/** `namespace`: any of the app's namespaces (its adapter carries the message). */
-export function createHandshakeCaches(d: { users: UserRepository; sessions: SessionRepository; namespace: { adapter: object } }) {
+/** `bus`: to the other nodes (none on a single node). */
+export function createHandshakeCaches(d: { users: UserRepository; sessions: SessionRepository; bus?: ClusterBus | undefined }) {
   const userFacts = createUserFacts({ users: d.users });
   const sessionCheck = createSessionCheck({ sessions: d.sessions });
-  const bus = socketIoClusterBus(d.namespace);
+  const bus = d.bus;
 
   function apply(m: Invalidation) {
     userFacts.forget(m.users);

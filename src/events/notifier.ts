@@ -1,10 +1,12 @@
 // How services tell connected clients what changed. The service that changed the data
 // calls the notifier; the notifier records durable events in the user's event stream
 // (so a client that was away can catch up with /api/events/sync) and emits them through
-// Socket.IO, whose adapter carries them to every node.
+// the Fanout (./fanout.ts: Socket.IO, whose adapter carries them to every node).
+// Implementation: ./event-notifier.ts.
 import type { ServerEventName, ServerEventPayload } from "../contract/events.ts";
 
-export type NamespaceName = "couples" | "groups" | "dm";
+export const NAMESPACES = ["couples", "groups", "dm"] as const;
+export type NamespaceName = (typeof NAMESPACES)[number];
 
 export interface NotifyOptions {
   /** Durable events get an event_seq and are replayable via sync; ephemeral ones (typing, presence) are not. */

@@ -83,6 +83,12 @@ export function createGroupService(d: GroupDeps) {
   }
 
   return {
+    /** The ids of the groups the user is a member of (the rooms a /groups socket joins). */
+    async groupIdsOf(userId: string): Promise<string[]> {
+      const prefix = groupKey("");
+      return (await d.conversations.keysOf(userId)).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    },
+
     async list(userId: string, mineOnly: boolean) {
       const groups = await d.groups.listVisible(userId, mineOnly, MAX_LISTED);
       const members = await Promise.all(groups.map((g) => d.conversations.members(groupKey(g.id))));

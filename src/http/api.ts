@@ -1,6 +1,6 @@
 // Mounts every REST router under /api.
 import type { Express } from "express";
-import type { AppDeps } from "../app.ts";
+import type { Config } from "../config.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import type { Services } from "../services.ts";
 import { authRouter } from "./auth.router.ts";
@@ -15,10 +15,10 @@ import { stickerImages, stickersRouter } from "./stickers.router.ts";
 import { avatarRouter, uploadsRouter } from "./uploads.router.ts";
 import { usersRouter } from "./users.router.ts";
 
-export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, deps: AppDeps, metrics: Metrics) {
+export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "prefix">, s: Services, config: Config, metrics: Metrics) {
   const at = (prefix: string) => ({ ...kit, prefix });
-  const maxPage = deps.config.limits.historyMaxPage;
-  const messageDeps = (type: "couple" | "group" | "dm") => ({ policy: s.policies[type], messages: s.messages, readStates: s.readStates, actorOf: s.actorOf, maxPage });
+  const maxPage = config.limits.historyMaxPage;
+  const messageDeps = (type: "couple" | "group" | "dm") => ({ policy: s.policies[type], messages: s.messages, readStates: s.readStates, maxPage });
   // In front of the routers: a method a documented path does not take is a 405 (with Allow).
   app.use("/api", methodNotAllowed(kit.registry));
   app.use("/api/auth", authRouter(at("/api/auth"), s.auth, s.throttles));

@@ -1,7 +1,7 @@
 // The message routes every conversation kind shares (latest, history, post, edit, delete,
 // reactions, by id, by timestamp, read position). Each kind mounts them with its own
 // paths and policy, so groups, DMs and couple chats cannot drift apart.
-import type { Actor, MessageService } from "../messaging/message.service.ts";
+import type { MessageService } from "../messaging/message.service.ts";
 import type { ConversationPolicy } from "../messaging/conversation-policy.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
 import {
@@ -40,7 +40,6 @@ export interface MessageRouteOptions {
   policy: ConversationPolicy;
   messages: MessageService;
   readStates: ReadStateService;
-  actorOf(userId: string): Promise<Actor>;
   /** HISTORY_MAX_PAGE: the most messages one page returns (the document states it). */
   maxPage: number;
   /** Why this kind answers 403 on reading and posting, when it does (couple chats answer 404 to outsiders). */
@@ -50,8 +49,10 @@ export interface MessageRouteOptions {
 export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
   const conv = z.object({ [o.param]: o.idSchema });
   const withMessage = z.object({ [o.param]: o.idSchema, messageId: MessageIdParam });
-  const idOf = (params: Record<string, string>) => params[o.param]!;
-  const resolve = (params: Record<string, string>, userId: string, access: "read" | "post" = "read") => o.policy.resolve(idOf(params), userId, access);
+  // Every route names its conversation by the same path parameter, resolved under this kind's policy.
+  const conversation = { policy: o.policy, param: o.param };
+  const read = { access: "read" } as const;
+  const readAsActor = { access: "read", actor: true } as const;
   const tag = o.tag;
   const { LatestQuery, HistoryQuery } = pageQueries(o.maxPage);
   const MessageList = messageList(o.maxPage);
@@ -59,11 +60,11 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
   const either = (why: string) => ({ 403: [o.forbidden, why].filter(Boolean).join("; or ") });
   const deleted = "The message is deleted";
 
-  defineRoute(r, { method: "get", path: o.paths.latest, summary: "The latest N messages (read model), oldest first", tag, auth: true, params: conv, query: LatestQuery, response: MessageList, errors: outsider },
-    async ({ params, query, caller }) => ({ messages: await o.messages.latest(await resolve(params, caller.userId), query.count) }));
+  defineRoute(r, { method: "get", path: o.paths.latest, summary: "The latest N messages (read model), oldest first", tag, auth: true, params: conv, query: LatestQuery, response: MessageList, errors: outsider, steps: read, conversation },
+    async ({ query, ref }) => ({ messages: await o.messages.latest(ref, query.count) }));
 
-  defineRoute(r, { method: "get", path: o.paths.history, summary: "A page of history: limit with at most one of before_timestamp, before_seq or after_seq; ascending by seq", tag, auth: true, params: conv, query: HistoryQuery, response: MessageList, errors: outsider },
-    async ({ params, query, caller }) => ({ messages: await o.messages.history(await resolve(params, caller.userId), query) }));
+  defineRoute(r, { method: "get", path: o.paths.history, summary: "A page of history: limit with at most one of before_timestamp, before_seq or after_seq; ascending by seq", tag, auth: true, params: conv, query: HistoryQuery, response: MessageList, errors: outsider, steps: read, conversation },
+    async ({ query, ref }) => ({ messages: await o.messages.history(ref, query) }));
 
   defineRoute(
     r,
@@ -80,32 +81,33 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
       description: "The message was stored (or, in an incognito couple chat, delivered without being stored)",
       alsoStatus: { status: 200, description: "A retry: this client_message_id was already used in this conversation; the stored message" },
       errors: { ...outsider, 409: "The client_message_id was already used in another conversation" },
+      steps: { access: "post", actor: true },
+      conversation,
     },
-    async ({ params, body, caller, res }) => {
-      const ref = await resolve(params, caller.userId, "post");
-      const { message, duplicate } = await o.messages.send(ref, await o.actorOf(caller.userId), { ...body, client_message_id: body.client_message_id ?? randomUUID() });
+    async ({ body, ref, actor, res }) => {
+      const { message, duplicate } = await o.messages.send(ref, actor, { ...body, client_message_id: body.client_message_id ?? randomUUID() });
       if (duplicate) res.status(200);
       return message;
     },
   );
 
-  defineRoute(r, { method: "put", path: o.paths.item, summary: "Edit a message's text (sender only; previous text kept in edits)", tag, auth: true, params: withMessage, body: EditMessageBody, response: MessageSchema, errors: { ...either("the caller is not the sender"), 409: deleted } },
-    async ({ params, body, caller }) => o.messages.edit(await resolve(params, caller.userId), await o.actorOf(caller.userId), params.messageId as string, body.text));
+  defineRoute(r, { method: "put", path: o.paths.item, summary: "Edit a message's text (sender only; previous text kept in edits)", tag, auth: true, params: withMessage, body: EditMessageBody, response: MessageSchema, errors: { ...either("the caller is not the sender"), 409: deleted }, steps: readAsActor, conversation },
+    async ({ params, body, ref, actor }) => o.messages.edit(ref, actor, params.messageId as string, body.text));
 
-  defineRoute(r, { method: "delete", path: o.paths.item, summary: "Delete a message (leaves a tombstone that keeps its seq); deleting twice is harmless", tag, auth: true, params: withMessage, response: MessageSchema, errors: either("the caller may not delete it (the sender may; in a group, its owner and admins too)") },
-    async ({ params, caller }) => o.messages.remove(await resolve(params, caller.userId), await o.actorOf(caller.userId), params.messageId as string));
+  defineRoute(r, { method: "delete", path: o.paths.item, summary: "Delete a message (leaves a tombstone that keeps its seq); deleting twice is harmless", tag, auth: true, params: withMessage, response: MessageSchema, errors: either("the caller may not delete it (the sender may; in a group, its owner and admins too)"), steps: readAsActor, conversation },
+    async ({ params, ref, actor }) => o.messages.remove(ref, actor, params.messageId as string));
 
-  defineRoute(r, { method: "post", path: o.paths.reactions, summary: "Toggle the caller's reaction (one emoji per user)", tag, auth: true, params: withMessage, body: ReactionBody, response: ReactionResult, errors: { ...outsider, 409: deleted } },
-    async ({ params, body, caller }) => o.messages.toggleReaction(await resolve(params, caller.userId), await o.actorOf(caller.userId), params.messageId as string, body.emoji));
+  defineRoute(r, { method: "post", path: o.paths.reactions, summary: "Toggle the caller's reaction (one emoji per user)", tag, auth: true, params: withMessage, body: ReactionBody, response: ReactionResult, errors: { ...outsider, 409: deleted }, steps: readAsActor, conversation },
+    async ({ params, body, ref, actor }) => o.messages.toggleReaction(ref, actor, params.messageId as string, body.emoji));
 
-  defineRoute(r, { method: "get", path: o.paths.byId, summary: "One message by id", tag, auth: true, params: withMessage, response: MessageSchema, errors: outsider },
-    async ({ params, caller }) => o.messages.byId(await resolve(params, caller.userId), params.messageId as string));
+  defineRoute(r, { method: "get", path: o.paths.byId, summary: "One message by id", tag, auth: true, params: withMessage, response: MessageSchema, errors: outsider, steps: read, conversation },
+    async ({ params, ref }) => o.messages.byId(ref, params.messageId as string));
 
   if (o.paths.byTs) {
-    defineRoute(r, { method: "get", path: o.paths.byTs, summary: "The message created at exactly this ISO timestamp", tag, auth: true, params: conv.extend({ timestamp: MessageTimestampParam }), response: MessageSchema, errors: outsider },
-      async ({ params, caller }) => o.messages.byTimestamp(await resolve(params, caller.userId), params.timestamp as string));
+    defineRoute(r, { method: "get", path: o.paths.byTs, summary: "The message created at exactly this ISO timestamp", tag, auth: true, params: conv.extend({ timestamp: MessageTimestampParam }), response: MessageSchema, errors: outsider, steps: read, conversation },
+      async ({ params, ref }) => o.messages.byTimestamp(ref, params.timestamp as string));
   }
 
-  defineRoute(r, { method: "post", path: o.paths.read, summary: "Store the caller's read position and send a read receipt", tag, auth: true, params: conv, body: MarkReadBody, response: ReadResult, errors: { ...outsider, 400: "Invalid input, or a seq beyond the newest message" } },
-    async ({ params, body, caller }) => o.readStates.markRead(await resolve(params, caller.userId), caller.userId, body.seq));
+  defineRoute(r, { method: "post", path: o.paths.read, summary: "Store the caller's read position and send a read receipt", tag, auth: true, params: conv, body: MarkReadBody, response: ReadResult, errors: { ...outsider, 400: "Invalid input, or a seq beyond the newest message" }, steps: read, conversation },
+    async ({ body, caller, ref }) => o.readStates.markRead(ref, caller.userId, body.seq));
 }

@@ -53,11 +53,8 @@ export function chatsRouter(kit: Omit<RouteKit, "router">, couples: CoupleServic
       const chat = await couples.myChat(caller.userId);
       return { chats: chat ? [chat] : [] };
     });
-  defineRoute(r, { method: "get", path: "/:id", summary: "One couple chat (members only; others get 404)", tag, auth: true, params: ChatIdParams, response: ChatSchema },
-    async ({ caller, params }) => {
-      const ref = await messages.policy.resolve(params.id, caller.userId, "read");
-      return couples.describeChat(ref.key, caller.userId);
-    });
+  defineRoute(r, { method: "get", path: "/:id", summary: "One couple chat (members only; others get 404)", tag, auth: true, params: ChatIdParams, response: ChatSchema, steps: { access: "read" }, conversation: { policy: messages.policy, param: "id" } },
+    ({ caller, ref }) => couples.describeChat(ref.key, caller.userId));
   mountMessageRoutes(r, {
     ...messages,
     tag,

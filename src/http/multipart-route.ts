@@ -93,7 +93,8 @@ export function defineMultipartRoute<F extends z.ZodObject>(
       const fields = parse(spec.fields, { ...req.body }, "body");
       if (!req.file) throw invalid(FILE_FIELD, `is required (multipart/form-data with the file in the '${FILE_FIELD}' field)`);
       const file: ReceivedFile = { path: req.file.path, bytes: req.file.size, scratchDir };
-      const result = await handler({ caller, fields, file, req, res });
+      // Tracked in flight like every operation, so a shutdown waits for the stored file's record.
+      const result = await kit.perform({}, caller, undefined, () => handler({ caller, fields, file, req, res }));
       if (!res.headersSent) res.status(status).json(result);
     } finally {
       await rm(scratchDir, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 // Declares a REST route once: the express handler, its zod validation, and its entry in
-// the OpenAPI document all come from the same schemas, so the docs cannot drift. The
+// the OpenAPI document all come from the same schemas, so the docs cannot drift. A
+// request goes: authenticate → validate → the operation's declared steps (conversation
+// and policy, actor, tracked in flight: src/pipeline/operation.ts) → handler → respond. The
 // statuses a route can answer are derived from what it declares (authentication → 401, a
 // path parameter → 404, a body → 413/415, always 400 and 503); the spec adds the rest
 // (403, 409, 410, 429…) with the reason, and a second success status where there is one.
@@ -10,16 +12,15 @@ import { parse } from "../shared/validate.ts";
 import { z } from "../shared/zod.ts";
 import type { TokenService } from "../auth/token.service.ts";
 import type { SessionCheck } from "../auth/session-check.ts";
+import type { ConversationPolicy } from "../messaging/conversation-policy.ts";
+import type { Caller, PerformOperation, StepResults, Steps } from "../pipeline/operation.ts";
 import { errorResponse, type ErrorStatus } from "./error-responses.ts";
 
 type Method = "get" | "post" | "put" | "delete" | "patch";
 
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
+export type { Caller };
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, S extends Steps> {
   method: Method;
   path: string; // express syntax: /chats/:id/messages
   summary: string;
@@ -41,6 +42,9 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   security?: Record<string, string[]>[];
   /** Error statuses beyond the derived ones, each with why this route answers it (a derived one may be given a reason too). */
   errors?: Partial<Record<ErrorStatus, string>>;
+  /** The operation's steps: `access` resolves the conversation the `conversation.param` path parameter names; `actor` loads the caller's card. */
+  steps?: S;
+  conversation?: { policy: ConversationPolicy; param: string };
 }
 
 export interface RouteContext<B, Q, P> {
@@ -58,6 +62,8 @@ export interface RouteKit {
   tokens: TokenService;
   /** Whether an access token's session is still live (logout and refresh-token reuse revoke it). */
   sessions: Pick<SessionCheck, "isLive">;
+  /** Runs a handler through its declared steps, tracked in flight (src/pipeline/operation.ts). */
+  perform: PerformOperation;
   prefix: string; // where the router is mounted, for the docs
 }
 
@@ -99,12 +105,14 @@ function bodyOf(req: Request, types: string[]): unknown {
   return req.body;
 }
 
-export function defineRoute<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown>(
+export function defineRoute<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown, S extends Steps = Steps>(
   kit: RouteKit,
-  spec: RouteSpec<B, Q, P>,
-  handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<unknown>,
+  spec: RouteSpec<B, Q, P, S>,
+  handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>> & StepResults<S>) => Promise<unknown>,
 ): void {
   const status = spec.status ?? 200;
+  const steps: Steps = spec.steps ?? {};
+  if (steps.access && !spec.conversation) throw new Error(`${spec.method.toUpperCase()} ${kit.prefix}${spec.path}: steps.access needs the conversation's policy and path parameter`);
   const query = spec.query ?? NoQuery;
   assertStrictObject(query, `${spec.method.toUpperCase()} ${kit.prefix}${spec.path} query`);
   const bodyTypes = ["application/json", ...(spec.bodyTypes ?? [])];
@@ -118,9 +126,10 @@ export function defineRoute<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodT
       req,
       res,
     };
+    const target = spec.conversation ? { policy: spec.conversation.policy, chatId: String((ctx.params as Record<string, unknown>)[spec.conversation.param]) } : undefined;
     // The route's status is the default; a handler may set the alternative (a retried create is 200).
     res.status(status);
-    const result = await handler(ctx as RouteContext<z.output<B>, z.output<Q>, z.output<P>>);
+    const result = await kit.perform(steps, caller, target, (results) => handler({ ...ctx, ...results } as RouteContext<z.output<B>, z.output<Q>, z.output<P>> & StepResults<S>));
     if (res.headersSent) return;
     if (result === undefined) res.status(res.statusCode === 200 ? 204 : res.statusCode).end();
     else res.json(result);
@@ -142,7 +151,7 @@ function success(response: z.ZodType | undefined, description: string) {
   return response ? { description, content: { "application/json": { schema: response } } } : { description };
 }
 
-function registerDoc(kit: RouteKit, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, status: number) {
+function registerDoc(kit: RouteKit, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Steps>, status: number) {
   const request: NonNullable<RouteConfig["request"]> = {};
   if (spec.body) {
     const content: Record<string, { schema: z.ZodType }> = { "application/json": { schema: spec.body } };

@@ -2,7 +2,8 @@
 // seq), edit, delete, reactions and reads. The conversation kind only enters through its
 // policy; after changing data, this service does its own fan-out through the notifier.
 // The seq itself comes from the repository (MessageRepository.append).
-import type { Message, UserCard } from "../contract/models.ts";
+import type { Message } from "../contract/models.ts";
+import type { Actor } from "./actor-directory.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
 import { ID_PATTERN, newId } from "../shared/ids.ts";
 import type { Notifier } from "../events/notifier.ts";
@@ -20,13 +21,7 @@ export interface MessageDeps {
   maxPage: number;
   /** Checks media URLs (uploaded here by the sender) and sticker references (they exist). */
   validateAttachments(input: SendMessageBody, senderId: string): Promise<void>;
-  emitToUser(ns: string, userId: string, event: "message_ack", payload: unknown): void;
   canDelete(ref: ConversationRef, userId: string, message: MessageRecord): Promise<boolean>;
-}
-
-export interface Actor {
-  id: string;
-  card: UserCard;
 }
 
 export function createMessageService(d: MessageDeps) {
@@ -49,6 +44,11 @@ export function createMessageService(d: MessageDeps) {
     const message = toMessage(record);
     await d.notifier.toConversation(ref, event, { message });
     return message;
+  }
+
+  /** Every device of the sender learns the message was stored (the sending one also gets the event's ack). */
+  function ackToSender(ref: ConversationRef, actor: Actor, message: Message, duplicate: boolean) {
+    return d.notifier.toUsers(ref.ns, [actor.id], "message_ack", ackOf(message, duplicate), { durable: false });
   }
 
   return {
@@ -74,7 +74,7 @@ export function createMessageService(d: MessageDeps) {
         // Delivered live only: never stored, never in the sync log, no seq.
         const message = toMessage({ ...base, seq: null, ...sentState() });
         await d.notifier.toConversation(ref, "new_message", { message }, { durable: false });
-        d.emitToUser(ref.ns, actor.id, "message_ack", ackOf(message, false));
+        await ackToSender(ref, actor, message, false);
         return { message, duplicate: false };
       }
 
@@ -87,7 +87,7 @@ export function createMessageService(d: MessageDeps) {
         await d.window.append(ref.key, message);
         await d.notifier.toConversation(ref, "new_message", { message });
       }
-      d.emitToUser(ref.ns, actor.id, "message_ack", ackOf(message, !created));
+      await ackToSender(ref, actor, message, !created);
       return { message, duplicate: !created };
     },
 

@@ -4,6 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { registerNamespaces } from "../../handlers/index.ts";
 import { createApp, type App } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/infra/logger.ts";
@@ -48,7 +49,7 @@ export async function startTestServer(opts: { dbUri?: string | undefined; redisU
   installProcessGuards(log); // as main.ts does: a Redis outage must not crash the process
   const storage = await openStorage(config);
   const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
-  const app = await createApp({ config, log, storage, redis, secrets: TEST_SECRETS });
+  const app = await createApp({ config, log, storage, redis, secrets: TEST_SECRETS, realtime: registerNamespaces });
   const url = await app.listen(0, "127.0.0.1");
   return {
     url,

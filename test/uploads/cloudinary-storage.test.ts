@@ -50,7 +50,7 @@ function assertSigned(fields: Record<string, string>) {
 describe("cloudinary storage", () => {
   it("is chosen when configured, and nothing is served from local disk", async () => {
     assert.equal(storage().name, "cloudinary");
-    assert.equal(stack.server.app.services.mountStatic, undefined);
+    assert.equal(stack.server.app.services.media.mountStatic, undefined);
   });
 
   it("uploads an image with a signed request asking for eager preview and thumbnail", async () => {

@@ -1,11 +1,11 @@
-// The Notifier over Socket.IO: durable events are appended to the event log first (so a
-// client that misses the emit can still sync it), then emitted with their stream position.
-import type { Server } from "socket.io";
+// The Notifier: durable events are appended to the event log first (so a client that
+// misses the emit can still sync it), then emitted with their stream position.
 import type { ServerEventName } from "../contract/events.ts";
 import type { EventLog } from "./event-log.service.ts";
+import type { Fanout } from "./fanout.ts";
 import { conversationRoom, sessionRoom, userRoom, type EventData, type NamespaceName, type Notifier, type NotifyOptions } from "./notifier.ts";
 
-export function createSocketNotifier(io: Server, log: EventLog, onEmit: (ns: NamespaceName, event: string) => void = () => {}): Notifier {
+export function createNotifier(d: { fanout: Fanout; eventLog: EventLog; onEmit?: (ns: NamespaceName, event: string) => void }): Notifier {
   async function withMeta<E extends ServerEventName>(
     ns: NamespaceName,
     event: E,
@@ -14,15 +14,13 @@ export function createSocketNotifier(io: Server, log: EventLog, onEmit: (ns: Nam
     address: { conversationKey?: string; userIds?: string[] },
   ) {
     if (opts?.durable === false) return { ...data };
-    const meta = await log.append({ type: event, ns, ...address, payload: data as Record<string, unknown> });
+    const meta = await d.eventLog.append({ type: event, ns, ...address, payload: data as Record<string, unknown> });
     return { ...data, meta };
   }
 
   function emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, exceptUserId?: string) {
-    let target = io.of(`/${ns}`).to(rooms);
-    if (exceptUserId) target = target.except(userRoom(exceptUserId));
-    target.emit(event, payload);
-    onEmit(ns, event);
+    d.fanout.emit(ns, rooms, event, payload, exceptUserId ? userRoom(exceptUserId) : undefined);
+    d.onEmit?.(ns, event);
   }
 
   return {
@@ -40,18 +38,14 @@ export function createSocketNotifier(io: Server, log: EventLog, onEmit: (ns: Nam
     },
     joinConversation(target, userIds) {
       if (target.type !== "group" || userIds.length === 0) return;
-      io.of(`/${target.ns}`).in(userIds.map(userRoom)).socketsJoin(conversationRoom(target.publicId));
-    },
-    endSession(sessionId, reason) {
-      for (const ns of ["couples", "groups", "dm"] as const) {
-        const sockets = io.of(`/${ns}`).in(sessionRoom(sessionId));
-        sockets.emit("session_ended", { reason });
-        sockets.disconnectSockets(true);
-      }
+      d.fanout.join(target.ns, userIds.map(userRoom), conversationRoom(target.publicId));
     },
     leaveConversation(target, userIds) {
       if (target.type !== "group" || userIds.length === 0) return;
-      io.of(`/${target.ns}`).in(userIds.map(userRoom)).socketsLeave(conversationRoom(target.publicId));
+      d.fanout.leave(target.ns, userIds.map(userRoom), conversationRoom(target.publicId));
+    },
+    endSession(sessionId, reason) {
+      d.fanout.disconnect(sessionRoom(sessionId), "session_ended", { reason });
     },
   };
 }
