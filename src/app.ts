@@ -98,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clusterBus: socketIoClusterBus(io.of("/couples")),
     onEmit: (ns, event) => metrics.eventsOut.inc({ namespace: ns, event }),
   });
+  metrics.trackInflight(() => services.inflight.count);
   await services.eventLog.epoch();
   if (config.seedStickers) await services.stickers.seedDefaults();
   const jobs = createBackgroundJobs(log);

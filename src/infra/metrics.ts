@@ -22,6 +22,10 @@ export function createMetrics(enabled: boolean) {
     syncRequests: new Counter({ name: "chat_sync_requests_total", help: "GET /api/events/sync calls by outcome", labelNames: ["outcome"], registers }),
     adapterErrors: new Counter({ name: "chat_adapter_errors_total", help: "Socket.IO adapter errors", registers }),
     slowClientsDisconnected: new Counter({ name: "chat_slow_clients_disconnected_total", help: "Sockets cut off for not reading", registers }),
+    /** Reports the operations in flight (what a graceful shutdown waits for) at each scrape. */
+    trackInflight(count: () => number) {
+      new Gauge({ name: "chat_operations_in_flight", help: "Client operations (socket events, REST requests) in progress", registers, collect() { this.set(count()); } });
+    },
     handler: (async (_req, res) => {
       res.setHeader("Content-Type", registry.contentType);
       res.end(await registry.metrics());
