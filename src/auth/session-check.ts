@@ -16,12 +16,13 @@ interface SessionFacts {
   revoked: boolean;
 }
 
-export function createSessionCheck(d: { sessions: SessionRepository; ttlMs?: number; maxEntries?: number }) {
+export function createSessionCheck(d: { sessions: SessionRepository; ttlMs?: number; maxEntries?: number; now?: () => number }) {
   const cache = createBatchedTtlCache<SessionFacts>({
     ttlMs: d.ttlMs ?? SESSION_CHECK_TTL_MS,
     maxEntries: d.maxEntries ?? 200_000,
     maxBatch: 500,
     maxConcurrent: 2,
+    now: d.now,
     async load(ids) {
       const rows = await d.sessions.sessions(ids);
       return new Map(rows.map((s) => [s.id, { userId: s.user_id, revoked: s.revoked_at != null }]));

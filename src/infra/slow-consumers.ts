@@ -4,6 +4,11 @@
 // polling client or a busy WebSocket) and the WebSocket's own bufferedAmount. Over the
 // cap, the transport is closed; "forced close" is a recoverable reason, so a client that
 // was merely slow recovers its missed events (or syncs) when it comes back.
+//
+// Library internals: engine.io's `clients` map, a connection's writeBuffer, transport and
+// close(discard), the ws socket under its websocket transport, and socket.io counting
+// "forced close" as recoverable. engine.io and socket.io are pinned exactly in package.json;
+// test/infra/library-internals.test.ts fails when these change.
 import type { Server } from "socket.io";
 
 interface EngineConn {

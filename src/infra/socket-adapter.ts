@@ -4,14 +4,20 @@
 //   stream keeps the packets and sessions live in Redis.
 // - pubsub: Redis sharded pub/sub; lower Redis memory, but NO connection-state recovery
 //   (pub/sub keeps nothing to replay). Clients then rely on /api/events/sync.
+// The streams adapter's recovery relies on its internals (streams-recovery.ts): its version
+// is pinned exactly in package.json and test/infra/library-internals.test.ts checks them.
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import type { ServerOptions } from "socket.io";
 import type { Config } from "../config.ts";
 import type { Logger } from "./logger.ts";
 import { createRedis, type Redis } from "./redis.ts";
-import { entryDecoder, safeRestoreSession } from "./streams-recovery.ts";
+import { adapterEntryDecoder, safeRestoreSession } from "./streams-recovery.ts";
 import { createStreamTail, type StreamTail } from "./stream-tail.ts";
+
+/** The streams adapter's Redis stream, and where it keeps sessions for recovery. */
+export const STREAM_NAME = "chat:sio";
+export const SESSION_KEY_PREFIX = "chat:sio:session:";
 
 export interface AdapterChoice {
   name: "memory" | "streams" | "pubsub";
@@ -36,8 +42,8 @@ export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger
   }
   // The adapter blocks a duplicate of this client on XREAD; it gets its own connection.
   const client = createRedis(cfg.redis.url, log, "sio-streams").on("error", onError);
-  const streamName = "chat:sio";
-  const sessionKeyPrefix = "chat:sio:session:";
+  const streamName = STREAM_NAME;
+  const sessionKeyPrefix = SESSION_KEY_PREFIX;
   const factory = createStreamsAdapter(client, { streamName, maxLen: cfg.delivery.streamMaxLen, sessionKeyPrefix });
   let tail: StreamTail | undefined;
   return {
@@ -45,8 +51,7 @@ export function chooseAdapter(cfg: Config, redis: Redis | undefined, log: Logger
     // socket.io instantiates the adapter with `new`, so this must be a function, not an arrow.
     adapter: function (nsp: { name: string }) {
       const adapter = factory(nsp);
-      const decodeEntry = (adapter.constructor as unknown as { decode: Parameters<typeof entryDecoder>[0] }).decode;
-      tail ??= createStreamTail({ redis: client, streamName, decode: entryDecoder(decodeEntry), maxEntries: cfg.delivery.streamMaxLen });
+      tail ??= createStreamTail({ redis: client, streamName, decode: adapterEntryDecoder(adapter), maxEntries: cfg.delivery.streamMaxLen });
       adapter.restoreSession = safeRestoreSession({ redis: client, tail, sessionKeyPrefix, nsp: nsp.name }) as never;
       return adapter;
     } as unknown as ServerOptions["adapter"],

@@ -5,6 +5,8 @@
 // stream in Redis and here (bench/storm.ts). Requests that arrive while a read is in flight
 // wait for the next one, which starts after they arrived: each recovery still sees the
 // stream up to a moment after its request, as a direct read would.
+// It reads the adapter's stream by name as the adapter writes it (one stream, `streamName`
+// unsuffixed: streamCount 1), a library internal: see the pin in streams-recovery.ts.
 import { createCoalescer } from "../shared/read-batcher.ts";
 import type { Redis } from "./redis.ts";
 

@@ -1,5 +1,11 @@
 // Connection-state recovery for the Redis streams adapter that never replays partially.
 //
+// Library internals: this reads what @socket.io/redis-streams-adapter writes (its stream
+// entries' fields, its class's static decode, its session encoding and key), the broadcast
+// message socket.io-adapter puts in them (type 3, {packet, opts}), and replaces the
+// adapter's restoreSession that socket.io calls. Those versions are pinned exactly in
+// package.json; test/infra/library-internals.test.ts fails when their shape changes.
+//
 // The adapter's own restoreSession reads the stream in a bounded loop and, if the bound
 // is hit while entries keep arriving, returns what it has as a successful recovery: the
 // client would believe it is complete. This version replays from the node's shared stream
@@ -40,6 +46,14 @@ function toEntry(fields: string[]): RawEntry {
 }
 
 const BROADCAST = "3";
+
+/** The stream tail's decoder for this adapter: its class's static `decode` does the packet. */
+export function adapterEntryDecoder(adapter: object): EntryDecoder {
+  const cls = adapter.constructor as { decode?: unknown };
+  // Not the adapter's API: fail at start rather than refuse every recovery later.
+  if (typeof cls.decode !== "function") throw new Error("@socket.io/redis-streams-adapter has no static decode any more (see library-internals.test.ts)");
+  return entryDecoder(cls.decode.bind(cls) as Decoder);
+}
 
 /** How the stream tail decodes an entry (the adapter's own decoder does the packet). */
 export function entryDecoder(decodeEntry: Decoder): EntryDecoder {

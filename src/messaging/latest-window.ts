@@ -6,6 +6,7 @@
 // A version counter per conversation guards the refill: a reader that loaded from the
 // database only stores its window if no write happened meanwhile, so a slow reader can
 // never put back a window that misses a newer message.
+import { LRUCache } from "lru-cache";
 import type { Message } from "../contract/models.ts";
 import type { Redis } from "../infra/redis.ts";
 
@@ -20,37 +21,56 @@ export interface LatestWindow {
 }
 
 export function memoryLatestWindow(size: number, maxConversations = 10_000): LatestWindow {
-  const windows = new Map<string, Message[]>();
-  const versions = new Map<string, number>();
-  const bump = (key: string) => versions.set(key, (versions.get(key) ?? 0) + 1);
+  // One record per conversation, its version and (once filled) its window, so the LRU bound
+  // covers both. A version must never go back, or a reader that saw it before an eviction
+  // could fill a stale window (a write bumped 0 → 1, the record was evicted, 0 is read
+  // again and matches the reader's 0). So a conversation without a record reads `floor`,
+  // the highest version evicted so far: versions only rise, and a write always moves its
+  // conversation's past whatever a reader saw before it.
+  let floor = 0;
+  const records = new LRUCache<string, { version: number; messages: Message[] | null }>({
+    max: maxConversations,
+    dispose: (record, _key, reason) => {
+      if (reason === "evict") floor = Math.max(floor, record.version);
+    },
+  });
+  const bump = (key: string) => {
+    const record = records.get(key);
+    if (record) {
+      record.version++;
+      return record;
+    }
+    const fresh = { version: floor + 1, messages: null };
+    records.set(key, fresh);
+    return fresh;
+  };
   return {
     async get(key) {
-      const messages = windows.get(key);
-      if (!messages) return null;
-      windows.delete(key); // LRU: re-insert as most recent
-      windows.set(key, messages);
-      return { messages: messages.slice(), version: versions.get(key) ?? 0 };
+      const record = records.get(key);
+      if (!record?.messages) return null;
+      return { messages: record.messages.slice(), version: record.version };
     },
     async version(key) {
-      return versions.get(key) ?? 0;
+      return records.peek(key)?.version ?? floor;
     },
     async fill(key, messages, version) {
-      if ((versions.get(key) ?? 0) !== version) return;
-      windows.set(key, messages.slice(-size));
-      if (windows.size > maxConversations) windows.delete(windows.keys().next().value!);
+      const record = records.get(key);
+      if ((record?.version ?? floor) !== version) return;
+      const window = messages.slice(-size);
+      if (record) record.messages = window;
+      else records.set(key, { version, messages: window });
     },
     async append(key, message) {
-      bump(key);
-      const w = windows.get(key);
+      const record = bump(key);
+      const w = record.messages;
       if (!w) return;
       const last = w[w.length - 1];
-      if ((last?.seq ?? 0) + 1 !== message.seq) return void windows.delete(key);
+      if ((last?.seq ?? 0) + 1 !== message.seq) return void (record.messages = null);
       w.push(message);
       if (w.length > size) w.shift();
     },
     async invalidate(key) {
-      bump(key);
-      windows.delete(key);
+      bump(key).messages = null;
     },
   };
 }

@@ -6,10 +6,17 @@
 //   after a restart cost a few dozen scans instead of 10 000.
 // `set`/`forget` let the writer on this node make a change visible at once; other nodes
 // see it when their entry expires, so `ttlMs` is the staleness bound across nodes.
+//
+// lru-cache keeps the entries (TTL, size bound, LRU order) and the reads in flight: its
+// fetch() starts one fetchMethod per id and hands every caller of that id the same promise.
+// A set/delete meanwhile replaces that read, and lru-cache then does not cache its result;
+// with ignoreFetchAbort its callers still get what it read (they asked before the change).
+// What lru-cache lacks is batching: fetchMethod only queues the id for the next batch.
+import { LRUCache } from "lru-cache";
 
 export interface BatchedTtlCacheOptions<V> {
   ttlMs: number;
-  /** Oldest entries are dropped beyond this, so memory stays bounded. */
+  /** Least recently used entries are dropped beyond this, so memory stays bounded. */
   maxEntries: number;
   /** Ids per query. */
   maxBatch: number;
@@ -17,113 +24,78 @@ export interface BatchedTtlCacheOptions<V> {
   maxConcurrent: number;
   /** Returns the value of each id found; ids not in the map are cached as absent (null). */
   load(ids: string[]): Promise<Map<string, V>>;
+  /** A clock for tests (ms). */
   now?: () => number;
 }
 
-interface Entry<V> {
-  value: V | null;
-  expires: number;
-}
-
-interface Waiter<V> {
+interface Queued<V> {
+  id: string;
   resolve(v: V | null): void;
   reject(err: unknown): void;
 }
 
-/** The callers waiting for one id's read. */
-interface Pending<V> {
-  waiters: Waiter<V>[];
-}
-
 export function createBatchedTtlCache<V>(o: BatchedTtlCacheOptions<V>) {
-  const now = o.now ?? Date.now;
-  const entries = new Map<string, Entry<V>>();
-  // Ids waiting for the next batch, and ids whose read is in flight. A read whose id was
-  // set or forgotten meanwhile is detached from `loading`: its callers still get what it
-  // read (they asked before the change), but it is not cached.
-  const queued = new Map<string, Pending<V>>();
-  const loading = new Map<string, Pending<V>>();
+  const { now } = o;
+  // Boxed: lru-cache stores no null/undefined, and a known absence is worth caching too.
+  const entries = new LRUCache<string, { value: V | null }>({
+    max: o.maxEntries,
+    ttl: o.ttlMs,
+    ignoreFetchAbort: true,
+    fetchMethod: (id) => read(id).then((value) => ({ value })),
+    // lru-cache reads a start time of 0 as "no TTL" (so a fake clock must not start there)
+    // and reuses a clock reading for `ttlResolution` ms of real time (not with a fake one).
+    ...(now && { perf: { now: () => now() + 1 }, ttlResolution: 0 }),
+  });
+
+  const queued: Queued<V>[] = [];
   let running = 0;
   let scheduled = false;
 
-  function store(id: string, value: V | null) {
-    entries.delete(id); // re-insert at the end: Map order is then oldest-first
-    entries.set(id, { value, expires: now() + o.ttlMs });
-    if (entries.size > o.maxEntries) entries.delete(entries.keys().next().value!);
+  function read(id: string) {
+    return new Promise<V | null>((resolve, reject) => {
+      queued.push({ id, resolve, reject });
+      schedule();
+    });
   }
 
   function schedule() {
-    if (scheduled || running >= o.maxConcurrent || queued.size === 0) return;
+    if (scheduled || running >= o.maxConcurrent || queued.length === 0) return;
     scheduled = true;
     // Let the misses of this turn of the event loop join the batch.
-    setImmediate(flush);
+    setImmediate(() => {
+      scheduled = false;
+      while (running < o.maxConcurrent && queued.length > 0) void run(queued.splice(0, o.maxBatch));
+    });
   }
 
-  function flush() {
-    scheduled = false;
-    while (running < o.maxConcurrent && queued.size > 0) {
-      const batch = new Map<string, Pending<V>>();
-      for (const [id, pending] of queued) {
-        queued.delete(id);
-        loading.set(id, pending);
-        batch.set(id, pending);
-        if (batch.size >= o.maxBatch) break;
-      }
-      running++;
-      void run(batch);
-    }
-  }
-
-  async function run(batch: Map<string, Pending<V>>) {
-    let found: Map<string, V> | undefined;
-    let failure: unknown;
+  async function run(batch: Queued<V>[]) {
+    running++;
     try {
-      found = await o.load([...batch.keys()]);
+      // An id forgotten while queued and asked again is queued twice: read it once.
+      const found = await o.load([...new Set(batch.map((q) => q.id))]);
+      for (const q of batch) q.resolve(found.get(q.id) ?? null);
     } catch (err) {
-      failure = err;
+      for (const q of batch) q.reject(err);
+    } finally {
+      running--;
+      schedule();
     }
-    running--;
-    for (const [id, pending] of batch) {
-      const current = loading.get(id) === pending;
-      if (current) loading.delete(id);
-      if (!found) {
-        for (const w of pending.waiters) w.reject(failure);
-        continue;
-      }
-      const value = found.get(id) ?? null;
-      if (current) store(id, value);
-      for (const w of pending.waiters) w.resolve(value);
-    }
-    schedule();
   }
 
   return {
     /** The cached value (null: known absent), or a promise of it when it has to be read. */
     get(id: string): V | null | Promise<V | null> {
       const hit = entries.get(id);
-      if (hit) {
-        if (hit.expires > now()) return hit.value;
-        entries.delete(id);
-      }
-      return new Promise<V | null>((resolve, reject) => {
-        const waiter = { resolve, reject };
-        const pending = loading.get(id) ?? queued.get(id);
-        if (pending) return void pending.waiters.push(waiter);
-        queued.set(id, { waiters: [waiter] });
-        schedule();
-      });
+      if (hit) return hit.value;
+      return entries.fetch(id).then((e) => e?.value ?? null);
     },
     /** Records a value this node just wrote; a read already in flight will not replace it. */
     set(id: string, value: V | null) {
-      loading.delete(id);
-      store(id, value);
+      entries.set(id, { value });
     },
     /** Drops what is known about these ids; the next get reads them again. */
     forget(ids: Iterable<string>) {
-      for (const id of ids) {
-        loading.delete(id);
-        entries.delete(id);
-      }
+      for (const id of ids) entries.delete(id);
     },
     get size() {
       return entries.size;

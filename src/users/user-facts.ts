@@ -19,12 +19,13 @@ export interface UserFacts {
   mood: string | null;
 }
 
-export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxEntries?: number }) {
+export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxEntries?: number; now?: () => number }) {
   const cache = createBatchedTtlCache<UserFacts>({
     ttlMs: d.ttlMs ?? USER_FACTS_TTL_MS,
     maxEntries: d.maxEntries ?? 200_000,
     maxBatch: 500,
     maxConcurrent: 2,
+    now: d.now,
     async load(ids) {
       // A malformed id names no user; it is not worth a lookup.
       const valid = ids.filter((id) => OBJECT_ID.test(id));

@@ -10,19 +10,27 @@ import { createBatchedTtlCache } from "../../src/users/batched-ttl-cache.ts";
 import { createUserFacts } from "../../src/users/user-facts.ts";
 import { buildUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { waitFor } from "../support/wait.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function fakeSource(opts: { delayMs?: number } = {}) {
+/** A fake table; while `hold()` is on, its loads wait for `release()` (a read in flight). */
+function fakeSource() {
   const calls: string[][] = [];
   const values = new Map<string, number>();
+  let gate: PromiseWithResolvers<void> | undefined;
   return {
     calls,
     values,
+    hold() {
+      gate = Promise.withResolvers();
+    },
+    release() {
+      gate?.resolve();
+      gate = undefined;
+    },
     async load(ids: string[]) {
       calls.push(ids);
       const snapshot = new Map(ids.filter((id) => values.has(id)).map((id) => [id, values.get(id)!]));
-      await sleep(opts.delayMs ?? 5);
+      await (gate?.promise ?? new Promise((r) => setImmediate(r)));
       return snapshot;
     },
   };
@@ -30,7 +38,7 @@ function fakeSource(opts: { delayMs?: number } = {}) {
 
 describe("batched TTL cache", () => {
   it("coalesces concurrent misses into few batched loads and serves hits without loading", async () => {
-    const src = fakeSource({ delayMs: 20 });
+    const src = fakeSource();
     for (let i = 0; i < 1000; i++) src.values.set(`u${i}`, i);
     const cache = createBatchedTtlCache<number>({ ttlMs: 10_000, maxEntries: 10_000, maxBatch: 300, maxConcurrent: 2, load: src.load });
     // Every id asked twice at once: one read each.
@@ -59,19 +67,23 @@ describe("batched TTL cache", () => {
   });
 
   it("forget and set win over a read that was in flight", async () => {
-    const src = fakeSource({ delayMs: 30 });
+    const src = fakeSource();
     src.values.set("x", 1);
     const cache = createBatchedTtlCache<number>({ ttlMs: 10_000, maxEntries: 100, maxBatch: 10, maxConcurrent: 1, load: src.load });
+    src.hold();
     const early = cache.get("x");
-    await sleep(5); // the read of 1 is in flight
+    await waitFor(() => src.calls.length === 1, "the read of 1 to be in flight");
     src.values.set("x", 2);
     cache.forget(["x"]);
+    src.release();
     assert.equal(await early, 1, "who asked before the change gets what was read");
     assert.equal(await cache.get("x"), 2, "the stale read was not cached");
 
+    src.hold();
     const inFlight = cache.get("y");
-    await sleep(5);
+    await waitFor(() => src.calls.length === 3, "the read of y to be in flight");
     cache.set("y", 9);
+    src.release();
     assert.equal(await inFlight, null);
     assert.equal(cache.get("y"), 9);
   });
@@ -105,13 +117,15 @@ describe("user facts and session check on the real database", () => {
     const { sessions } = stack.server.app.services.storage;
     const u = await buildUser(stack.api);
     const { sid } = jwt.decode(u.token) as { sid: string };
-    const check = createSessionCheck({ sessions, ttlMs: 300 });
+    let clock = Date.now();
+    const check = createSessionCheck({ sessions, ttlMs: 300, now: () => clock });
     assert.equal(await check.isLive(sid, u.id), true);
     assert.equal(await check.isLive(sid, "000000000000000000000000"), false, "a session of another user");
     // Straight to the database: no invalidation reaches this cache.
     await sessions.revokeSession(sid, "test", new Date());
+    clock += 299;
     assert.equal(await check.isLive(sid, u.id), true, "cached within the TTL");
-    await sleep(350);
+    clock += 2;
     assert.equal(await check.isLive(sid, u.id), false);
     assert.equal(await check.isLive("no-such-session", u.id), false);
   });
@@ -121,12 +135,14 @@ describe("user facts and session check on the real database", () => {
     const u = await buildUser(stack.api);
     // The API deletes no user yet: the repository answers as if this one were deleted.
     const gone = new Set<string>();
-    const facts = createUserFacts({ users: { ...users, byIds: async (ids) => (await users.byIds(ids)).filter((x) => !gone.has(x.id)) }, ttlMs: 300 });
+    let clock = Date.now();
+    const facts = createUserFacts({ users: { ...users, byIds: async (ids) => (await users.byIds(ids)).filter((x) => !gone.has(x.id)) }, ttlMs: 300, now: () => clock });
     assert.equal((await facts.get(u.id))?.username, u.username);
     assert.equal(await facts.get("not-an-object-id"), null);
     gone.add(u.id);
+    clock += 299;
     assert.ok(await facts.get(u.id), "cached within the TTL");
-    await sleep(350);
+    clock += 2;
     assert.equal(await facts.get(u.id), null);
   });
 

@@ -146,3 +146,40 @@ for (const impl of IMPLEMENTATIONS) {
     });
   });
 }
+
+describe("LatestWindow (memory): bounded", () => {
+  it("keeps at most maxConversations, dropping the least recently used", async () => {
+    const w = memoryLatestWindow(5, 2);
+    await w.fill("a", range(1, 2), 0);
+    await w.fill("b", range(1, 2), 0);
+    await w.get("a"); // a is now more recent than b
+    await w.fill("c", range(1, 2), 0);
+    assert.equal(await w.get("b"), null);
+    assert.deepEqual(seqs(await w.get("a")), [1, 2]);
+    assert.deepEqual(seqs(await w.get("c")), [1, 2]);
+  });
+
+  it("a write whose version was evicted still refuses a fill that read before it", async () => {
+    const w = memoryLatestWindow(5, 2);
+    const seen = await w.version("a"); // a reader starts loading "a" from the database...
+    await w.append("a", msg(4)); // ...a write lands...
+    await w.append("b", msg(1));
+    await w.append("c", msg(1)); // ...and "a" (its version with it) is evicted
+    assert.notEqual(await w.version("a"), seen, "a forgotten version does not go back");
+    await w.fill("a", range(1, 3), seen);
+    assert.equal(await w.get("a"), null, "the stale reader's window (no seq 4) was refused");
+    await w.fill("a", range(1, 4), await w.version("a"));
+    assert.deepEqual(seqs(await w.get("a")), [1, 2, 3, 4]);
+  });
+
+  it("a reader of an evicted conversation with a non-zero version is refused too", async () => {
+    const w = memoryLatestWindow(5, 1);
+    await w.append("a", msg(1));
+    await w.append("a", msg(2));
+    const seen = await w.version("a");
+    await w.append("a", msg(3));
+    await w.append("b", msg(1)); // evicts "a"
+    await w.fill("a", range(1, 2), seen);
+    assert.equal(await w.get("a"), null);
+  });
+});

@@ -21,6 +21,7 @@
 // last_seq/last_message_at follow after the insert, raised only (`last_seq < seq`), best
 // effort: a process killed in between, or FerretDB's read-then-write updates racing another
 // node's, can leave them trailing until the conversation's next message.
+import { LRUCache } from "lru-cache";
 import type { Model } from "mongoose";
 import type { MessageRecord, NewMessage } from "../../messaging/message.repository.ts";
 import { KeyedMutex } from "../../shared/keyed-mutex.ts";
@@ -42,13 +43,7 @@ export interface AppendDeps {
 export function createAppender(d: AppendDeps) {
   const turns = new KeyedMutex();
   /** Per conversation, the highest message this node knows of; touched under the conversation's turn only. */
-  const known = new Map<string, { seq: number; id: string }>();
-
-  function remember(key: string, top: { seq: number; id: string }) {
-    known.delete(key);
-    known.set(key, top);
-    if (known.size > KNOWN_MAX) known.delete(known.keys().next().value!);
-  }
+  const known = new LRUCache<string, { seq: number; id: string }>({ max: KNOWN_MAX });
 
   /**
    * A seq stored in the conversation, normally the highest: this node's last known one if
@@ -61,7 +56,7 @@ export function createAppender(d: AppendDeps) {
     known.delete(key);
     const top = await d.Message.findOne({ conversation_key: key }, { seq: 1 }).sort({ seq: -1 }).lean<Pick<MessageDoc, "_id" | "seq">>();
     if (!top) return 0;
-    remember(key, { seq: top.seq, id: top._id });
+    known.set(key, { seq: top.seq, id: top._id });
     return top.seq;
   }
 
@@ -114,7 +109,7 @@ export function createAppender(d: AppendDeps) {
         known.delete(m.conversation_key);
         continue; // the seq was taken by another node: read the new highest and go again
       }
-      remember(m.conversation_key, { seq, id: m.id });
+      known.set(m.conversation_key, { seq, id: m.id });
       await raiseHead(m.conversation_key, seq, m.created_at);
       return { message: d.toRecord(doc), created: true };
     }
