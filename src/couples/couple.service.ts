@@ -84,7 +84,8 @@ export function createCoupleService(d: CoupleDeps) {
       if (!req || req.recipient_id !== userId) throw notFound("Partner request");
       if (req.status !== "pending") throw badRequest(`This request was already ${req.status}`);
       if (action === "reject") {
-        await d.partnerRequests.transition(req.id, "pending", "rejected", new Date());
+        // Only from pending: an accept that won a race with this reject stands.
+        if (!(await d.partnerRequests.transition(req.id, "pending", "rejected", new Date()))) throw badRequest("This request was already answered");
         await d.notifier.toUsers("couples", [req.sender_id], "partner_request", { request: await toRequestDto({ ...req, status: "rejected" }) });
         return;
       }

@@ -76,8 +76,9 @@ export function createGroupService(d: GroupDeps) {
     if (found.length !== new Set(ids).size) throw new AppError("validation_error", "member_ids: contains an unknown user id");
   }
 
-  async function addMember(groupId: string, memberId: string, role: MemberRole) {
-    await d.conversations.addMember(groupKey(groupId), { user_id: memberId, role, joined_at: new Date() });
+  /** The group after adding the member; null when the member was there already (the member record is unique: of two adds racing past a check, one stores it). */
+  async function addMember(groupId: string, memberId: string, role: MemberRole): Promise<GroupSummary | null> {
+    if (!(await d.conversations.addMember(groupKey(groupId), { user_id: memberId, role, joined_at: new Date() }))) return null;
     d.notifier.joinConversation(target(groupId), [memberId]);
     return announce(groupId);
   }
@@ -159,7 +160,7 @@ export function createGroupService(d: GroupDeps) {
       const { group, role } = await load(groupId, userId);
       if (role) return summary(groupId);
       if (!group.is_public) throw notFound("Group");
-      return addMember(groupId, userId, "member");
+      return (await addMember(groupId, userId, "member")) ?? summary(groupId);
     },
 
     async addMember(userId: string, groupId: string, memberId: string, role: Exclude<MemberRole, "owner">) {
@@ -168,7 +169,9 @@ export function createGroupService(d: GroupDeps) {
       if (role === "admin" && group.owner_id !== userId) throw forbidden("Only the owner can make admins");
       if (await d.conversations.member(groupKey(groupId), memberId)) throw badRequest("user_id: is already a member");
       await assertUsersExist([memberId]);
-      return addMember(groupId, memberId, role);
+      const added = await addMember(groupId, memberId, role);
+      if (!added) throw badRequest("user_id: is already a member");
+      return added;
     },
 
     async setRole(userId: string, groupId: string, memberId: string, role: Exclude<MemberRole, "owner">) {

@@ -61,10 +61,11 @@ export interface ConversationRepository {
   /** Changes a member's role; false when not a member. */
   setRole(key: string, userId: string, role: MemberRole): Promise<boolean>;
   /**
-   * Raises the member's read position to `seq` (never lowers it); returns the position after,
-   * or null when not a member. On MongoDB an atomic `$max`; FerretDB v1 (the cluster tests'
-   * server) applies it as read-then-write, so receipts of one member arriving on two nodes at
-   * the same instant can leave the lower one until the next receipt.
+   * Raises the member's read position to `seq` (never lowers it); returns the position after
+   * and whether this call raised it (a repeated or late receipt did not), or null when not a
+   * member. On MongoDB one conditional atomic update; FerretDB v1 (the cluster tests' server)
+   * applies it as read-then-write, so receipts of one member arriving on two nodes at the
+   * same instant can leave the lower one until the next receipt.
    */
-  markRead(key: string, userId: string, seq: number, at: Date): Promise<number | null>;
+  markRead(key: string, userId: string, seq: number, at: Date): Promise<{ seq: number; advanced: boolean } | null>;
 }

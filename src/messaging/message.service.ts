@@ -35,6 +35,8 @@ export function createMessageService(d: MessageDeps) {
     const q = await findInConversation(ref, messageId).catch(() => {
       throw new AppError("validation_error", "reply_to_message_id: no such message in this conversation");
     });
+    // A tombstone has nothing left to quote.
+    if (q.deleted) throw new AppError("validation_error", "reply_to_message_id: that message was deleted");
     const quoted = toMessage(q);
     return { message_id: quoted.id, sender: quoted.sender, text: quoted.text.slice(0, 500), timestamp: quoted.created_at, kind: quoted.kind, media: quoted.media };
   }

@@ -12,13 +12,14 @@ export function createReadStateService(d: { conversations: ConversationRepositor
       const last = await d.messages.lastSeq(ref.key);
       if (seq > last) throw new AppError("validation_error", `seq: is beyond the newest message (${last})`);
       const at = new Date();
-      // Never moves backwards: a late or duplicate receipt leaves the position as it is.
+      // Never moves backwards: a late or repeated receipt leaves the position as it is, and
+      // tells nobody (no receipt, no event in the log).
       const position = await d.conversations.markRead(ref.key, userId, seq, at);
       if (position === null) throw notFound("Chat");
-      if (position === seq) {
+      if (position.advanced) {
         await d.notifier.toConversation(ref, "read_receipt", { conversation_id: ref.publicId, user_id: userId, seq, at: at.toISOString() });
       }
-      return { chat_id: ref.publicId, seq: position };
+      return { chat_id: ref.publicId, seq: position.seq };
     },
 
     /** Messages from others after the user's read position, per conversation key. */

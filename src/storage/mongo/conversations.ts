@@ -130,14 +130,17 @@ export function mongoConversations(d: ConversationModels): ConversationRepositor
     },
 
     async markRead(key, userId, seq, at) {
-      // $max never lowers it. FerretDB v1 applies $max as read-then-write, so one member's
-      // receipts take turns on this node; two nodes writing the same member's position at
-      // the same instant may still leave the lower one there until the next receipt.
+      // Only a lower position matches, so the update never lowers it and says whether it
+      // raised it. FerretDB v1 applies it as read-then-write, so one member's receipts take
+      // turns on this node; two nodes writing the same member's position at the same
+      // instant may still leave the lower one there until the next receipt.
       const id = memberId(key, userId);
-      const doc = await reads.run(id, () =>
-        Member.findOneAndUpdate({ _id: id }, { $max: { read_seq: seq }, $set: { read_at: at } }, { returnDocument: "after" }).lean<MemberDoc>(),
-      );
-      return doc ? doc.read_seq : null;
+      return reads.run(id, async () => {
+        const raised = await Member.findOneAndUpdate({ _id: id, read_seq: { $lt: seq } }, { $set: { read_seq: seq, read_at: at } }, { returnDocument: "after" }).lean<MemberDoc>();
+        if (raised) return { seq: raised.read_seq, advanced: true };
+        const current = await Member.findById(id, { read_seq: 1 }).lean<MemberDoc>();
+        return current ? { seq: current.read_seq, advanced: false } : null;
+      });
     },
   };
 }

@@ -109,11 +109,14 @@ export function sqliteConversations(db: SqliteDb): ConversationRepository {
       return db.run("UPDATE members SET role = ? WHERE conversation_key = ? AND user_id = ?", role, key, userId) === 1;
     },
     markRead(key, userId, seq, at) {
-      const r = db.get(
-        "UPDATE members SET read_seq = MAX(read_seq, ?), read_at = ? WHERE conversation_key = ? AND user_id = ? RETURNING read_seq",
-        seq, ms(at), key, userId,
+      // One connection, synchronous: the update and the read after it see the same row.
+      const raised = db.get(
+        "UPDATE members SET read_seq = ?, read_at = ? WHERE conversation_key = ? AND user_id = ? AND read_seq < ? RETURNING read_seq",
+        seq, ms(at), key, userId, seq,
       );
-      return r ? num(r.read_seq) : null;
+      if (raised) return { seq: num(raised.read_seq), advanced: true };
+      const current = db.get("SELECT read_seq FROM members WHERE conversation_key = ? AND user_id = ?", key, userId);
+      return current ? { seq: num(current.read_seq), advanced: false } : null;
     },
   };
   return asyncRepo(db, repo);

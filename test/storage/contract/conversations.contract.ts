@@ -109,7 +109,7 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
         // documented bound); the next receipt raises it.
         const raced = (await b.conversations.member(c.key, u))!.read_seq;
         assert.ok(raced >= 1 && raced <= 20, `a position that was marked (${raced})`);
-        assert.equal(await a.conversations.markRead(c.key, u, 20, new Date()), 20);
+        assert.equal((await a.conversations.markRead(c.key, u, 20, new Date()))?.seq, 20);
         assert.equal((await b.conversations.member(c.key, u))!.read_seq, 20, "the next receipt settles it, seen from the other node");
         const v = newId();
         const added = await Promise.all(range(1, 10).map((i) => (i % 2 ? a : b).conversations.addMember(c.key, { user_id: v, role: "member", joined_at: new Date() })));
@@ -208,14 +208,15 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
       const u = newId();
       const c = await newConversation(s, { members: [{ user_id: u, role: "member" }] });
       const t1 = at("2030-01-01T00:00:01.000Z");
-      assert.equal(await s.conversations.markRead(c.key, u, 5, t1), 5);
+      assert.deepEqual(await s.conversations.markRead(c.key, u, 5, t1), { seq: 5, advanced: true });
       let m = await s.conversations.member(c.key, u);
       assert.deepEqual({ seq: m!.read_seq, at: m!.read_at }, { seq: 5, at: t1 });
-      assert.equal(await s.conversations.markRead(c.key, u, 3, new Date()), 5, "a lower position returns the current one");
+      assert.deepEqual(await s.conversations.markRead(c.key, u, 3, new Date()), { seq: 5, advanced: false }, "a lower position returns the current one");
+      assert.deepEqual(await s.conversations.markRead(c.key, u, 5, new Date()), { seq: 5, advanced: false }, "the same position again does not raise it");
       m = await s.conversations.member(c.key, u);
       assert.equal(m!.read_seq, 5);
       const t2 = at("2030-01-01T00:00:02.000Z");
-      assert.equal(await s.conversations.markRead(c.key, u, 9, t2), 9);
+      assert.deepEqual(await s.conversations.markRead(c.key, u, 9, t2), { seq: 9, advanced: true });
       m = await s.conversations.member(c.key, u);
       assert.deepEqual({ seq: m!.read_seq, at: m!.read_at }, { seq: 9, at: t2 });
 
@@ -230,7 +231,8 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
       const u = newId();
       const c = await newConversation(s, { members: [{ user_id: u, role: "member" }] });
       const results = await Promise.all(shuffled(range(1, 20)).map((seq) => s.conversations.markRead(c.key, u, seq, new Date())));
-      for (const r of results) assert.ok(typeof r === "number" && r >= 1 && r <= 20);
+      for (const r of results) assert.ok(r && r.seq >= 1 && r.seq <= 20);
+      assert.ok(results.some((r) => r?.advanced && r.seq === 20), "the receipt of 20 raised it");
       assert.equal((await s.conversations.member(c.key, u))!.read_seq, 20);
     });
 
@@ -263,7 +265,7 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
       await msg(F.key, "2021-01-01T00:00:09.000Z");
       await msg(N.key, "2021-01-01T00:00:09.000Z");
       assert.equal(await s.conversations.removeMember(F.key, u), true);
-      assert.equal(await s.conversations.markRead(C.key, u, 1, new Date()), 1);
+      assert.equal((await s.conversations.markRead(C.key, u, 1, new Date()))?.seq, 1);
 
       const list = await s.conversations.listOf(u, "dm", 50);
       assert.deepEqual(

@@ -106,7 +106,7 @@ async function fill(s: Storage): Promise<Manifest> {
   await s.messages.tombstone(coupleKey, m4.id, at("2030-01-02T00:06:00.000Z"));
   await s.messages.append(messageInput(groupKey, c.id, { created_at: at("2030-01-02T00:07:00.000Z") }));
   await s.messages.append(messageInput(dmKey, c.id, { created_at: at("2030-01-02T00:08:00.000Z") }));
-  assert.equal(await s.conversations.markRead(coupleKey, a.id, 2, at("2030-01-02T00:09:00.000Z")), 2);
+  assert.equal((await s.conversations.markRead(coupleKey, a.id, 2, at("2030-01-02T00:09:00.000Z")))?.seq, 2);
 
   await s.events.stream();
   const positions = await s.events.append([
