@@ -17,6 +17,7 @@ export const COPY_TABLES = [
   "profiles",
   "sticker_packs",
   "uploads",
+  "push_subscriptions",
 ] as const;
 export type CopyTable = (typeof COPY_TABLES)[number];
 

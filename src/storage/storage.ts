@@ -10,6 +10,7 @@ import type { UploadRepository } from "../media/upload.repository.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { MessageRepository } from "../messaging/message.repository.ts";
 import type { ProfileRepository } from "../profiles/profile.repository.ts";
+import type { PushSubscriptionRepository } from "../push/push-subscription.repository.ts";
 import type { StickerRepository } from "../stickers/sticker.repository.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import type { CopySource, CopyTarget } from "./copy.ts";
@@ -26,6 +27,7 @@ export interface Storage {
   profiles: ProfileRepository;
   stickers: StickerRepository;
   uploads: UploadRepository;
+  pushSubscriptions: PushSubscriptionRepository;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Bulk access for `npm run db:copy` (src/storage/copy.ts). */

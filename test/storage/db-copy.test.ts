@@ -169,6 +169,8 @@ async function fill(s: Storage): Promise<Filled> {
     { id: "more", name: "More", stickers: [], created_at: at(1) },
   ]);
   await s.uploads.record({ id: newId(t0), owner_id: a.id, type: "image", urls: ["/media/x.png", "/media/x-p.png"], bytes: 1234, created_at: at(19) });
+  await s.pushSubscriptions.upsert({ id: newId(t0), user_id: a.id, session_id: newId(t0), type: "webpush", address: "https://push.example/a", keys: { p256dh: "k", auth: "s" }, platform: null, created_at: at(20) });
+  await s.pushSubscriptions.upsert({ id: newId(t0), user_id: b.id, session_id: newId(t0), type: "fcm", address: "fcm-token-b", keys: null, platform: "android", created_at: at(21) });
 
   return { users, coupleKey, groupKey, dmKey, messageIds };
 }
@@ -190,6 +192,7 @@ const IDENTITY: Record<CopyTable, (r: Record<string, unknown>) => string> = {
   profiles: (r) => String(r.user_id),
   sticker_packs: (r) => String(r.id),
   uploads: (r) => String(r.id),
+  push_subscriptions: (r) => String(r.id),
 };
 
 /** Every row of every table, pages joined, sorted by identity, dates as ISO strings. */
@@ -500,7 +503,7 @@ describe("db:copy from the previous release's layout", () => {
         const result = await runCopy(legacy, target.copy, { batch: 2, log: (l) => lines.push(l) });
         assert.ok(result.ok, lines.join("\n"));
         const n = Object.fromEntries(result.tables.map((r) => [r.table, r.targetCount]));
-        assert.deepEqual(n, { users: 4, sessions: 1, refresh_tokens: 3, partner_requests: 1, conversations: 3, members: 7, messages: 4, events: 2, stream: 1, groups: 1, profiles: 1, sticker_packs: 1, uploads: 0 });
+        assert.deepEqual(n, { users: 4, sessions: 1, refresh_tokens: 3, partner_requests: 1, conversations: 3, members: 7, messages: 4, events: 2, stream: 1, groups: 1, profiles: 1, sticker_packs: 1, uploads: 0, push_subscriptions: 0 });
 
         const user = await target.users.byId(id(u1));
         assert.equal(user?.partner_id, id(u2));

@@ -9,6 +9,7 @@ import { StorageUnavailableError } from "../../src/storage/errors.ts";
 import { openMongoStorage } from "../../src/storage/mongo/open.ts";
 import type { Storage } from "../../src/storage/storage.ts";
 import { startDatabase, type TestDatabase } from "../support/database.ts";
+import { waitFor } from "../support/wait.ts";
 
 const TIMEOUT = 1000;
 // A hung server: the socket timeout (timeout + 1 s), twice (the driver retries once), and
@@ -67,17 +68,16 @@ describe("MongoDB storage: the database is away", () => {
     } finally {
       db.thaw();
     }
-    const deadline = Date.now() + 15_000;
-    for (;;) {
+    const answers = async () => {
       try {
         await s.ping();
-        break;
+        return true;
       } catch (err) {
-        unavailable(err);
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 100));
+        unavailable(err); // while it comes back, only "unavailable"
+        return false;
       }
-    }
+    };
+    await waitFor(answers, "the storage to answer again", 15_000, 100);
     assert.equal((await s.users.byId(user.id))?.phone, user.phone, "the storage reads again");
     const [position] = await s.events.append([event()]);
     assert.equal(typeof position, "number", "and writes again");

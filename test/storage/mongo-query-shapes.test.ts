@@ -232,6 +232,14 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   await s.uploads.record({ id: newId(), owner_id: a!.id, type: "image", urls: ["/m/1.jpg", "/m/1.webp"], bytes: 10, created_at: new Date() });
   await s.uploads.byUrl("/m/1.webp");
   await s.uploads.byUrl("/m/none");
+  const sub = { id: newId(), user_id: a!.id, session_id: newId(), type: "webpush" as const, address: "https://push.example.com/x", keys: { p256dh: "k", auth: "a" }, platform: null, created_at: new Date() };
+  await s.pushSubscriptions.upsert(sub);
+  await s.pushSubscriptions.upsert({ ...sub, id: newId(), session_id: newId() });
+  await s.pushSubscriptions.byId(sub.id);
+  await s.pushSubscriptions.ofUser(a!.id);
+  await s.pushSubscriptions.ofUsers([a!.id, newId()]);
+  await s.pushSubscriptions.remove(sub.id);
+  await s.pushSubscriptions.removeOfSession(sub.session_id);
 
   // copy: every table page by page (two pages where there are rows), counted, written back
   for (const table of COPY_TABLES) {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { pathToFileURL } from "node:url";
 import { after, test } from "node:test";
+import { MIGRATIONS } from "../../src/storage/sqlite/migrations.ts";
 import { openSqliteStorage } from "../../src/storage/sqlite/open.ts";
 
 const OPEN_TS = pathToFileURL(join(import.meta.dirname, "../../src/storage/sqlite/open.ts")).href;
@@ -127,9 +128,35 @@ test("a database written by a newer server is refused", async () => {
   raw.exec("PRAGMA user_version = 999");
   raw.close();
   await assert.rejects(openSqliteStorage({ path }), {
-    message: `${path} was written by a newer server (schema 999, this server knows 1); upgrade the server`,
+    message: `${path} was written by a newer server (schema 999, this server knows ${MIGRATIONS.length}); upgrade the server`,
   });
 });
+
+test("a database of the first schema is migrated in place, its rows kept", async () => {
+  const path = join(tempDir(), "db.sqlite");
+  const raw = new DatabaseSync(path);
+  raw.exec(MIGRATIONS[0]!);
+  raw.exec("PRAGMA user_version = 1");
+  raw.exec("INSERT INTO members (conversation_key, user_id, role, joined_at, read_seq) VALUES ('dm:a|b', 'u1', 'member', 1, 3)");
+  raw.close();
+  const s = await openSqliteStorage({ path });
+  try {
+    const m = await s.conversations.member("dm:a|b", "u1");
+    assert.equal(m?.read_seq, 3);
+  } finally {
+    await s.close(); // the server holds the file exclusively while open
+  }
+  assert.equal(schemaVersionOf(path), MIGRATIONS.length);
+});
+
+function schemaVersionOf(path: string): number {
+  const raw = new DatabaseSync(path, { readOnly: true });
+  try {
+    return Number(raw.prepare("PRAGMA user_version").get()?.user_version);
+  } finally {
+    raw.close();
+  }
+}
 
 test("a file that is not a SQLite database is refused with its name", async () => {
   const path = join(tempDir(), "db.sqlite");

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, test } from "node:test";
+import { newId } from "../../src/shared/ids.ts";
 import { COPY_TABLES } from "../../src/storage/copy.ts";
 import { MIGRATIONS } from "../../src/storage/sqlite/migrations.ts";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/open.ts";
@@ -168,6 +169,13 @@ async function exercise(s: Storage): Promise<void> {
 
   await s.uploads.record({ id: "up1", owner_id: "ua", type: "image", urls: ["/a", "/b"], bytes: 1, created_at: t0 });
   await s.uploads.byUrl("/b");
+  const sub = { id: newId(), user_id: newId(), session_id: newId(), type: "webpush" as const, address: "https://push.example.com/x", keys: { p256dh: "k", auth: "a" }, platform: null, created_at: new Date() };
+  await s.pushSubscriptions.upsert(sub);
+  await s.pushSubscriptions.byId(sub.id);
+  await s.pushSubscriptions.ofUser(sub.user_id);
+  await s.pushSubscriptions.ofUsers([sub.user_id]);
+  await s.pushSubscriptions.remove(sub.id);
+  await s.pushSubscriptions.removeOfSession(sub.session_id);
 
   for (const table of COPY_TABLES) {
     await s.copy.count(table);

@@ -18,6 +18,7 @@ const DATE_FIELDS: Record<CopyTable, readonly string[]> = {
   profiles: ["updated_at"],
   sticker_packs: ["created_at"],
   uploads: ["created_at"],
+  push_subscriptions: ["created_at"],
 };
 
 /** A Date from a Date, an ISO string or epoch milliseconds; null and undefined stay null. */

@@ -19,6 +19,7 @@ import { partnerRequestDoc, toPartnerRequest } from "./partner-requests.ts";
 import { COPY_COMMENT } from "./query-shapes.ts";
 import { raw, type EventDoc, type Models, type ReactionDoc, type RefreshClaimDoc, type StreamDoc } from "./schemas.ts";
 import { sessionDoc, toRefreshToken, toSession } from "./sessions.ts";
+import { pushSubscriptionDoc, toPushSubscription } from "./push-subscriptions.ts";
 import { profileDoc, stickerPackDoc, toProfile, toStickerPack, toUpload, uploadDoc } from "./small-repos.ts";
 import { partnerClaim, toUser, userDoc } from "./users.ts";
 
@@ -123,6 +124,7 @@ export function mongoCopy(m: Models): CopySource & CopyTarget {
     profiles: table(m.profiles, toProfile, profileDoc),
     sticker_packs: table(m.sticker_packs, toStickerPack, stickerPackDoc),
     uploads: table(m.uploads, toUpload, uploadDoc),
+    push_subscriptions: table(m.push_subscriptions, toPushSubscription, pushSubscriptionDoc),
   };
 
   return {

@@ -496,7 +496,7 @@ export function legacySource(db: Db): CopySource & { close(): Promise<void> } {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit: must be a positive integer, got ${limit}`);
     if (table === "members") return membersPage(after, limit);
     const t = tables[table];
-    if (!t) return { rows: [], next: null }; // uploads: not kept by the old release
+    if (!t) return { rows: [], next: null }; // uploads, push subscriptions: not kept by the old release
     return plainPage(t, after, limit);
   }
 

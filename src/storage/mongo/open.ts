@@ -16,6 +16,7 @@ import { shapesOf, type QueryShape } from "./query-shapes.ts";
 import { defineModels } from "./schemas.ts";
 import { mongoSessions } from "./sessions.ts";
 import { mongoProfiles, mongoStickers, mongoUploads } from "./small-repos.ts";
+import { mongoPushSubscriptions } from "./push-subscriptions.ts";
 import { mongoUsers } from "./users.ts";
 
 // Filters hold only fields the schemas declare (an unknown one is dropped, not matched
@@ -85,6 +86,7 @@ function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>)
     profiles: guarded(mongoProfiles(m.profiles)),
     stickers: guarded(mongoStickers(m.sticker_packs)),
     uploads: guarded(mongoUploads(m.uploads)),
+    pushSubscriptions: guarded(mongoPushSubscriptions(m.push_subscriptions)),
     copy: guarded(mongoCopy(m)),
     async ping() {
       try {

@@ -4,6 +4,7 @@
 // caller, or natural keys), never ObjectIds. No TTL indexes: expiry is pruned by the
 // server, so FerretDB and MongoDB behave the same.
 import { Schema, type Connection, type Model, type mongo } from "mongoose";
+import { pushSubscriptionSchema, type PushSubscriptionDoc } from "./push-subscriptions.ts";
 import { messagingSchemas, type ConversationDoc, type EventDoc, type GroupDoc, type MemberDoc, type MessageDoc, type ReactionDoc, type StreamDoc } from "./messaging-schemas.ts";
 
 export type { ConversationDoc, EventDoc, GroupDoc, MemberDoc, MessageDoc, ReactionDoc, StreamDoc };
@@ -180,6 +181,7 @@ export const SCHEMAS = {
   profiles,
   sticker_packs: stickerPacks,
   uploads,
+  push_subscriptions: pushSubscriptionSchema,
   ...messagingSchemas,
 } as const;
 
@@ -193,6 +195,7 @@ export interface Models {
   profiles: Model<ProfileDoc>;
   sticker_packs: Model<StickerPackDoc>;
   uploads: Model<UploadDoc>;
+  push_subscriptions: Model<PushSubscriptionDoc>;
   conversations: Model<ConversationDoc>;
   conversation_members: Model<MemberDoc>;
   messages: Model<MessageDoc>;

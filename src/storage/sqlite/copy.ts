@@ -8,6 +8,7 @@ import type { UploadRecord } from "../../media/upload.repository.ts";
 import type { ConversationRecord, MemberRecord } from "../../messaging/conversation.repository.ts";
 import type { MessageRecord } from "../../messaging/message.repository.ts";
 import type { ProfileRecord } from "../../profiles/profile.repository.ts";
+import type { PushSubscriptionRecord } from "../../push/push-subscription.repository.ts";
 import type { StickerPackRecord } from "../../stickers/sticker.repository.ts";
 import type { UserRecord } from "../../users/user.repository.ts";
 import type { CopyPage, CopySource, CopyTable, CopyTarget } from "../copy.ts";
@@ -21,6 +22,7 @@ import { profileFromRow, putProfile } from "./profiles.ts";
 import { refreshTokenFromRow, putRefreshToken, putSession, sessionFromRow } from "./sessions.ts";
 import { putStickerPack, stickerPackFromRow } from "./stickers.ts";
 import { putUpload, uploadFromRow } from "./uploads.ts";
+import { pushSubscriptionFromRow, putPushSubscription } from "./push-subscriptions.ts";
 import { putUser, userFromRow } from "./users.ts";
 
 type Rec = Record<string, unknown>;
@@ -99,6 +101,7 @@ function tables(db: SqliteDb): Record<CopyTable, TableCopy> {
     profiles: byTextKey(db, "profiles", "user_id", each(profileFromRow), (r) => putProfile(db, r as unknown as ProfileRecord)),
     sticker_packs: byTextKey(db, "sticker_packs", "id", each(stickerPackFromRow), (r) => putStickerPack(db, r as unknown as StickerPackRecord, true)),
     uploads: byTextKey(db, "uploads", "id", each(uploadFromRow), (r) => putUpload(db, r as unknown as UploadRecord)),
+    push_subscriptions: byTextKey(db, "push_subscriptions", "id", each(pushSubscriptionFromRow), (r) => putPushSubscription(db, r as unknown as PushSubscriptionRecord)),
   };
 }
 

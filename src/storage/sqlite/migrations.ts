@@ -186,6 +186,38 @@ export const MIGRATIONS: readonly string[] = [
     upload_id TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+
+  /* 2: notifications (issue 14): mute, mentions, push subscriptions */ `
+  -- Until when the member muted the conversation (ms); NULL: not muted. "For good" is a far date.
+  ALTER TABLE members ADD COLUMN muted_until INTEGER;
+
+  -- The members a message mentions (user ids, JSON), as the message shows them; and one row
+  -- per mention, so "am I mentioned above my read position" is an index range.
+  ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE mentions (
+    user_id TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (user_id, conversation_key, seq)
+  ) STRICT, WITHOUT ROWID;
+
+  -- A device that takes pushes, bound to the session that registered it: ending the
+  -- session removes it. One row per endpoint (Web Push) or device token (FCM): the same
+  -- device registering again, under another session or user, takes the row over.
+  CREATE TABLE push_subscriptions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    address TEXT NOT NULL,
+    keys TEXT,
+    platform TEXT,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX push_subscriptions_address ON push_subscriptions (type, address);
+  CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at, id);
+  CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
+  `,
 ];
 
 export function schemaVersion(db: SqliteDb): number {

@@ -30,6 +30,7 @@ import { sqliteProfiles } from "./profiles.ts";
 import { sqliteSessions } from "./sessions.ts";
 import { sqliteStickers } from "./stickers.ts";
 import { sqliteUploads } from "./uploads.ts";
+import { sqlitePushSubscriptions } from "./push-subscriptions.ts";
 import { sqliteUsers } from "./users.ts";
 
 export interface SqliteOptions {
@@ -69,6 +70,7 @@ export async function openSqliteStorage(o: SqliteOptions): Promise<SqliteStorage
     profiles: sqliteProfiles(db),
     stickers: sqliteStickers(db),
     uploads: sqliteUploads(db),
+    pushSubscriptions: sqlitePushSubscriptions(db),
     copy: sqliteCopy(db),
     async ping() {
       db.raw.prepare("SELECT 1").get();

@@ -43,6 +43,7 @@ const EXPECTED_COUNTS: Record<CopyTable, number> = {
   profiles: 1,
   sticker_packs: 2,
   uploads: 1,
+  push_subscriptions: 1,
 };
 
 /** Fills an empty storage through its repositories with one of everything. */
@@ -126,6 +127,7 @@ async function fill(s: Storage): Promise<Manifest> {
   const uploadId = newId();
   const uploadUrls = [`https://cdn.example/${uploadId}.jpg`, `https://cdn.example/${uploadId}-p.webp`];
   await s.uploads.record({ id: uploadId, owner_id: b.id, type: "image", urls: uploadUrls, bytes: 10, created_at: at("2030-01-06T00:00:00.000Z") });
+  await s.pushSubscriptions.upsert({ id: newId(), user_id: a.id, session_id: s1, type: "webpush", address: `https://push.example/${newId()}`, keys: { p256dh: "k", auth: "a" }, platform: null, created_at: at("2030-01-07T00:00:00.000Z") });
 
   return {
     users: [a.id, b.id, c.id],
@@ -221,6 +223,7 @@ async function assertSameData(x: Storage, y: Storage, m: Manifest, label: string
   await same("group", (s) => s.groups.byId(m.groupId));
   await same("sticker packs", (s) => s.stickers.list());
   for (const url of m.uploadUrls) await same(`upload ${url}`, (s) => s.uploads.byUrl(url));
+  await same("push subscriptions of a", (s) => s.pushSubscriptions.ofUser(m.users[0]!));
   await same("stream", (s) => s.events.stream());
   await same("head", (s) => s.events.head());
 
@@ -321,6 +324,7 @@ export function copyContract(_get: GetStorage, ctx: SuiteContext): void {
         assert.deepEqual(await rows("profiles"), [await s.profiles.get(m.users[0]!)], "profiles");
         assert.deepEqual(sortBy(await rows("sticker_packs"), id), sortBy((await s.stickers.list()).filter((p) => m.packs.includes(p.id)), id), "sticker_packs");
         assert.deepEqual(await rows("uploads"), [await s.uploads.byUrl(m.uploadUrls[0]!)], "uploads");
+        assert.deepEqual(await rows("push_subscriptions"), await s.pushSubscriptions.ofUser(m.users[0]!), "push_subscriptions");
       } finally {
         await src.stop();
       }

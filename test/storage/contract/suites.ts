@@ -11,6 +11,7 @@ import type { Implementation, OpenedStorage } from "./implementations.ts";
 import { messagesContract } from "./messages.contract.ts";
 import { partnerRequestsContract } from "./partner-requests.contract.ts";
 import { profilesStickersUploadsContract } from "./profiles-stickers-uploads.contract.ts";
+import { pushSubscriptionsContract } from "./push-subscriptions.contract.ts";
 import { sessionsContract } from "./sessions.contract.ts";
 import { usersContract } from "./users.contract.ts";
 
@@ -23,6 +24,7 @@ export const CONTRACT_SUITES: readonly ContractSuite[] = [
   eventsContract,
   groupsContract,
   profilesStickersUploadsContract,
+  pushSubscriptionsContract,
   copyContract,
 ];
 
