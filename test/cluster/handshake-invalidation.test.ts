@@ -2,20 +2,14 @@
 // the other node's handshake caches over the Socket.IO adapter, well within their TTL.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connectClient, connected, sleep } from "../support/clients.ts";
+import { connectClient, connected } from "../support/clients.ts";
 import { buildUser } from "../support/factories.ts";
 import { api } from "../support/http.ts";
 import { useTwoNodes } from "../support/two-nodes.ts";
+import { until } from "../support/wait.ts";
 
 /** Polls until `check` holds; the message between nodes takes a few ms, the TTL 30 s. */
-async function within(ms: number, check: () => Promise<boolean>) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-  return true;
-}
+const within = (ms: number, check: () => Promise<boolean>) => until(check, ms, 50);
 
 for (const adapter of ["streams", "pubsub"] as const) {
   describe(`handshake caches across two nodes, ${adapter} adapter`, () => {

@@ -4,11 +4,12 @@
 // on one node reaches the session's sockets on the other.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { collect, nextEvent, sleep, type ChatClient } from "../support/clients.ts";
-import { closeAll, connectReady, messagePaths } from "../support/conversations.ts";
+import { collect, nextEvent, type ChatClient } from "../support/clients.ts";
+import { closeAll, connectReady, flush, messagePaths } from "../support/conversations.ts";
 import { buildGroup, buildUser, type TestUser } from "../support/factories.ts";
 import { api, type Api } from "../support/http.ts";
 import { useTwoNodes } from "../support/two-nodes.ts";
+import { waitFor } from "../support/wait.ts";
 
 describe("membership races across two nodes", () => {
   const nodes = useTwoNodes("streams");
@@ -41,7 +42,8 @@ describe("membership races across two nodes", () => {
       assert.equal(ids.size, 21, "the owner and the 20 joiners");
       for (const u of joiners) assert.ok(ids.has(u.id), `${u.username} is a member`);
       assert.equal((await r1.post(messagePaths("group", g).post, { text: "welcome all" }, owner.token)).status, 201);
-      await sleep(500);
+      await waitFor(() => heard.every((h) => h.some((p) => p.message.text === "welcome all")), "every joiner to hear the message", 5000);
+      await flush(nodes.n1.app, ...sockets); // a second copy from node 1 would be in by now
       for (const [i, h] of heard.entries()) assert.equal(h.filter((p) => p.message.text === "welcome all").length, 1, `joiner ${i} heard it once`);
     } finally {
       closeAll(...sockets);
@@ -67,7 +69,9 @@ describe("membership races across two nodes", () => {
         assert.equal(ids.size, 6);
         for (const rest of [r1, r2]) assert.equal((await rest.get(messagePaths("group", g).latest(), x.token)).status, 404, "X cannot read the private group");
         assert.equal((await r2.post(messagePaths("group", g).post, { text: `after run ${run}` }, owner.token)).status, 201);
-        await sleep(500);
+        await waitFor(() => heard.slice(1).every((h) => h.some((p) => p.message.text === `after run ${run}`)), "every added member to hear the message", 5000);
+        // It reached the members on both nodes: a copy node 2 wrongly sent X (or a second copy) is in by now.
+        await flush(nodes.n2.app, ...sockets);
         assert.equal(heard[0]!.length, 0, "X's socket hears nothing more");
         for (const [i, h] of heard.slice(1).entries()) assert.equal(h.filter((p) => p.message.text === `after run ${run}`).length, 1, `added member ${i} heard it`);
       } finally {

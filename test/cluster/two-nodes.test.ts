@@ -3,7 +3,8 @@
 // Redis adapters. Presence is correct across nodes and devices.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { collect, connectAs, nextEvent, request, sleep } from "../support/clients.ts";
+import { collect, connectAs, nextEvent, requestOk } from "../support/clients.ts";
+import { closeAndSettle, flush } from "../support/conversations.ts";
 import { buildCouple, buildGroup, buildUser, dmIdOf } from "../support/factories.ts";
 import { api } from "../support/http.ts";
 import { useTwoNodes } from "../support/two-nodes.ts";
@@ -22,15 +23,16 @@ for (const adapter of ["streams", "pubsub"] as const) {
       const offline = collect(sb, "user_presence_update");
 
       const got = nextEvent(sb, "new_message");
-      const ack = await request(sa1, "send_message", { chat_id: chatId, client_message_id: "x1", text: "across nodes" });
-      assert.equal(ack.ok, true);
+      await requestOk(sa1, "send_message", { chat_id: chatId, client_message_id: "x1", text: "across nodes" });
       assert.equal((await got).message.text, "across nodes");
       const reply = nextEvent(sa2, "new_message", (p) => p.message.sender.id === b.id);
-      await request(sb, "send_message", { chat_id: chatId, client_message_id: "y1", text: "back" });
+      await requestOk(sb, "send_message", { chat_id: chatId, client_message_id: "y1", text: "back" });
       assert.equal((await reply).message.text, "back", "the other device on the other node gets it too");
 
-      sa1.close();
-      await sleep(300);
+      // Node 1 handles the close (presence included), then its marker to B (on node 2)
+      // follows whatever node 1 emitted about it through Redis.
+      await closeAndSettle(nodes.n1.app, sa1);
+      await flush(nodes.n1.app, sb);
       assert.equal(offline.filter((p) => p.status === "offline").length, 0, "still online on the second device");
       const wentOffline = nextEvent(sb, "user_presence_update", (p) => p.status === "offline");
       sa2.close();
@@ -51,7 +53,7 @@ for (const adapter of ["streams", "pubsub"] as const) {
       const heardByOutsider = collect(go, "new_message");
       const toB = nextEvent(gb, "new_message");
       const toC = nextEvent(gc, "new_message");
-      await request(ga, "send_message", { chat_id: groupId, client_message_id: "g1", text: "hello group" });
+      await requestOk(ga, "send_message", { chat_id: groupId, client_message_id: "g1", text: "hello group" });
       assert.equal((await toB).message.seq, 1);
       assert.equal((await toC).message.seq, 1);
 
@@ -59,9 +61,11 @@ for (const adapter of ["streams", "pubsub"] as const) {
       const da = await connectAs(nodes.n1.url, "dm", a.token);
       const db2 = await connectAs(nodes.n2.url, "dm", b.token);
       const dmGot = nextEvent(db2, "new_message");
-      await request(da, "send_message", { chat_id: dmId, client_message_id: "d1", text: "psst" });
+      await requestOk(da, "send_message", { chat_id: dmId, client_message_id: "d1", text: "psst" });
       assert.equal((await dmGot).message.conversation_id, dmId);
-      await sleep(200);
+      // The group's message reached B and C: a copy node 1 wrongly sent the outsider was emitted
+      // too, and node 1's marker follows it through Redis to node 2.
+      await flush(nodes.n1.app, go);
       assert.equal(heardByOutsider.length, 0);
       for (const s of [ga, gb, gc, go, da, db2]) s.close();
     });

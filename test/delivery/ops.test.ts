@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildGroup, buildUser } from "../support/factories.ts";
-import { sleep } from "../support/clients.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { waitFor } from "../support/wait.ts";
 
 let stack: Stack;
 before(async () => {
@@ -16,21 +16,21 @@ describe("backpressure", () => {
     const owner = await buildUser(stack.api);
     const stalled = await buildUser(stack.api);
     const groupId = await buildGroup(stack.api, owner, [stalled]);
-    // A raw Engine.IO polling session that connects to /groups and then never polls again.
+    // A raw Engine.IO polling session that connects to /groups, reads until the server says
+    // the socket is set up (its `session` event: rooms joined), and then never polls again.
     const open = await (await fetch(`${stack.url}/socket.io/?EIO=4&transport=polling`)).text();
     const sid = JSON.parse(open.slice(1)).sid as string;
-    const post = await fetch(`${stack.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
-      method: "POST",
-      body: `40/groups,${JSON.stringify({ token: stalled.token })}`,
-    });
+    const pollUrl = `${stack.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    const post = await fetch(pollUrl, { method: "POST", body: `40/groups,${JSON.stringify({ token: stalled.token })}` });
     assert.equal(post.status, 200);
-    await sleep(300);
+    let received = "";
+    await waitFor(async () => (received += await (await fetch(pollUrl)).text()).includes('42/groups,["session"'), "the /groups socket to be set up", 10_000, 0);
     for (let i = 0; i < 40; i++) await stack.api.post(`/api/messages/${groupId}`, { text: `m${i}` }, owner.token);
-    await sleep(1500); // the guard sweeps every second
-    const poll = await fetch(`${stack.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+    // The guard sweeps every second; it counts each client it cuts off.
+    const slowCut = async () => /chat_slow_clients_disconnected_total \d*[1-9]/.test(await (await fetch(`${stack.url}/metrics`)).text());
+    await waitFor(slowCut, "the slow-consumer guard to cut a client off", 5000, 100);
+    const poll = await fetch(pollUrl);
     assert.equal(poll.status, 400, "the stalled session should be gone");
-    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
-    assert.match(metrics, /chat_slow_clients_disconnected_total \d*[1-9]/);
   });
 });
 
@@ -49,11 +49,6 @@ describe("metrics and readiness", () => {
     assert.equal(down.status, 503);
     assert.equal((await down.json()).checks.redis, "down");
     await stack.redis!.restart();
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) {
-      await sleep(100);
-      status = (await fetch(`${stack.url}/readyz`)).status;
-    }
-    assert.equal(status, 200);
+    await waitFor(async () => (await fetch(`${stack.url}/readyz`)).status === 200, "/readyz to say 200 again", 5000, 100);
   });
 });

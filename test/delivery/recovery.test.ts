@@ -4,9 +4,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildGroup, buildUser, type TestUser } from "../support/factories.ts";
+import { serverSawClose } from "../support/conversations.ts";
 import { ResilientClient } from "../support/resilient-client.ts";
-import { sleep } from "../support/clients.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { sleep, until, waitFor } from "../support/wait.ts";
+
+const CSR_MAX_DISCONNECTION_MS = 1000;
 
 interface Case {
   name: string;
@@ -14,12 +17,13 @@ interface Case {
   whileAway?: (ctx: { stack: Stack; owner: TestUser; client: ResilientClient }) => Promise<void>;
   expectRecovered: boolean;
   adapters: ("memory" | "streams")[];
-  awayMs?: number;
+  /** Stay away until the server's recovery session has expired. */
+  outlastSession?: boolean;
 }
 
 const cases: Case[] = [
   { name: "back within the window", expectRecovered: true, adapters: ["memory", "streams"] },
-  { name: "session expired (away longer than maxDisconnectionDuration)", expectRecovered: false, adapters: ["memory", "streams"], awayMs: 1800 },
+  { name: "session expired (away longer than maxDisconnectionDuration)", expectRecovered: false, adapters: ["memory", "streams"], outlastSession: true },
   {
     name: "offset trimmed out of the stream",
     expectRecovered: false,
@@ -47,7 +51,7 @@ for (const adapter of ["memory", "streams"] as const) {
   describe(`recovery with the ${adapter} adapter`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ redis: adapter === "streams", env: { CSR_MAX_DISCONNECTION_MS: "1000", STREAM_MAX_LEN: "100" } });
+      stack = await startStack({ redis: adapter === "streams", env: { CSR_MAX_DISCONNECTION_MS: String(CSR_MAX_DISCONNECTION_MS), STREAM_MAX_LEN: "100" } });
     });
     after(() => stack?.stop());
 
@@ -60,19 +64,25 @@ for (const adapter of ["memory", "streams"] as const) {
         await client.ready();
         // One message before leaving, so the client holds a real offset.
         await stack.api.post(`/api/messages/${groupId}`, { text: "before" }, owner.token);
-        await waitFor(() => client.messages.size === 1);
+        await waitFor(() => client.messages.size === 1, "the first message");
 
+        const id = client.socket.id;
         client.socket.io.engine.close(); // a network drop: "transport close" is recoverable
-        await waitFor(() => client.socket.disconnected);
+        await waitFor(() => client.socket.disconnected, "the client to see the drop");
+        // The server has seen the close too, and persisted the session: the away time starts.
+        await serverSawClose(stack.server.app, id);
         const missed: string[] = [];
         for (let i = 0; i < 5; i++) missed.push((await stack.api.post(`/api/messages/${groupId}`, { text: `missed ${i}` }, owner.token)).body.id);
         await c.whileAway?.({ stack, owner, client });
-        await sleep(c.awayMs ?? 100);
+        // Expiry is a matter of time only (the adapter compares the disconnect time with
+        // maxDisconnectionDuration, or Redis expires the key): counted from the server's close,
+        // plus a margin for the clock.
+        if (c.outlastSession) await sleep(CSR_MAX_DISCONNECTION_MS + 100);
 
         client.socket.connect();
-        await waitFor(() => client.stats.connects === 2);
+        await waitFor(() => client.stats.connects === 2, "the reconnect");
         await client.settled();
-        await waitFor(() => missed.every((id) => client.messages.has(id)), 5000).catch(() => {});
+        await until(() => missed.every((id) => client.messages.has(id)), 5000);
 
         assert.deepEqual(missed.filter((id) => !client.messages.has(id)), [], "missed messages did not all arrive");
         if (c.expectRecovered) {
@@ -93,7 +103,7 @@ for (const adapter of ["memory", "streams"] as const) {
       const client = new ResilientClient(stack.url, "groups", member.token, stack.api, (id) => `/api/messages/${id}/history`, ["websocket"], false);
       await client.ready();
       client.socket.io.engine.close();
-      await waitFor(() => client.socket.disconnected);
+      await waitFor(() => client.socket.disconnected, "the client to see the drop");
       client.socket.auth = { token: "expired-or-garbage" };
       const err = await new Promise<Error & { data?: { code: string } }>((resolve) => {
         client.socket.once("connect_error", resolve);
@@ -105,10 +115,3 @@ for (const adapter of ["memory", "streams"] as const) {
   });
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(20);
-  }
-}

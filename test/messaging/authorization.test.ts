@@ -2,8 +2,8 @@
 // else's DM, by every REST route and every socket event, and nothing leaks or changes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { request } from "../support/clients.ts";
-import { buildConversation, cmid, connectReady, connectTrio, KINDS, post, settle, stopWhenDrained, unreadCount, type Conversation, type Kind } from "../support/conversations.ts";
+import { nextEvent, requestError, requestOk, type AnyRequest } from "../support/clients.ts";
+import { buildConversation, cmid, connectReady, connectTrio, flush, FLUSH_EVENT, KINDS, post, stopWhenDrained, unreadCount, type Conversation, type Kind } from "../support/conversations.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -60,7 +60,7 @@ for (const kind of KINDS) {
       const heard: string[] = [];
       so.onAny((event: string) => heard.push(event));
       try {
-        const attempts: [string, object][] = [
+        const attempts: AnyRequest[] = [
           ["send_message", { chat_id: c.id, client_message_id: cmid(), text: "intruding" }],
           ["edit_message", { chat_id: c.id, message_id: messageId, text: "hacked" }],
           ["delete_message", { chat_id: c.id, message_id: messageId }],
@@ -74,16 +74,19 @@ for (const kind of KINDS) {
           attempts.push(["ping_thinking_of_you", { recipient_user_id: c.a.id }]);
         }
         for (const [event, payload] of attempts) {
-          const ack = await request(so, event as "send_message", payload as never);
-          assert.equal(ack.ok, false, event);
+          const error = await requestError(so, event, payload);
           const expected = event === "ping_thinking_of_you" ? "forbidden" : refusal[kind].code;
-          assert.equal(ack.error.code, expected, `${event}: ${ack.error.message}`);
+          assert.equal(error.code, expected, `${event}: ${error.message}`);
         }
-        // The members' own traffic does not reach the outsider either.
-        await request(sa, "start_typing", { chat_id: c.id });
-        await request(sb, "send_message", { chat_id: c.id, client_message_id: cmid(), text: "private reply" });
-        await settle(200);
-        assert.deepEqual(heard.filter((e) => e !== "session"), []);
+        // The members' own traffic does not reach the outsider either: once it has reached
+        // the other member, anything wrongly sent to the outsider was emitted too.
+        const typing = nextEvent(sb, "typing_indicator", (p) => p.user_id === c.a.id && p.is_typing);
+        const reply = nextEvent(sa, "new_message", (p) => p.message.text === "private reply");
+        await requestOk(sa, "start_typing", { chat_id: c.id });
+        await requestOk(sb, "send_message", { chat_id: c.id, client_message_id: cmid(), text: "private reply" });
+        await Promise.all([typing, reply]);
+        await flush(stack.server.app, so);
+        assert.deepEqual(heard.filter((e) => e !== "session" && e !== FLUSH_EVENT), []);
 
         // And nothing changed.
         const stored = (await stack.api.get(c.paths.byId(messageId), c.a.token)).body;
@@ -144,9 +147,8 @@ describe("the outsider and the conversation resources", () => {
     const group = await buildConversation(stack.api, "group");
     const s = await connectReady(stack.url, "couples", group.a.token);
     try {
-      const ack = await request(s, "send_message", { chat_id: group.id, client_message_id: cmid(), text: "wrong door" });
-      assert.equal(ack.ok, false);
-      assert.equal(ack.error.code, "validation_error");
+      const error = await requestError(s, "send_message", { chat_id: group.id, client_message_id: cmid(), text: "wrong door" });
+      assert.equal(error.code, "validation_error");
     } finally {
       s.close();
     }

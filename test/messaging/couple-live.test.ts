@@ -2,8 +2,8 @@
 // presence that counts every socket of a user.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connectClient, connected, nextEvent, request } from "../support/clients.ts";
-import { closeAll, connectReady, messagePaths, record, send, settle, stopWhenDrained } from "../support/conversations.ts";
+import { ackError, connectClient, connected, nextEvent, requestOk, requestRaw } from "../support/clients.ts";
+import { closeAll, closeAndSettle, connectReady, flush, messagePaths, record, send, stopWhenDrained } from "../support/conversations.ts";
 import { buildCouple, buildUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -20,7 +20,7 @@ describe("chat modes", () => {
     try {
       const atA = nextEvent(sa, "chat_mode_changed");
       const atB = nextEvent(sb, "chat_mode_changed");
-      const ack = await request(sa, "change_chat_mode", { chat_id: chatId, mode: "fight" });
+      const ack = await requestOk(sa, "change_chat_mode", { chat_id: chatId, mode: "fight" });
       assert.deepEqual(ack, { ok: true, chat_id: chatId, mode: "fight" });
       for (const ev of [await atA, await atB]) {
         assert.equal(ev.conversation_id, chatId);
@@ -34,10 +34,10 @@ describe("chat modes", () => {
       const stored = await stack.api.get(messagePaths("couple", chatId).byId(m.message.id), a.token);
       assert.equal(stored.body.mode, "fight");
 
-      const bad = await request(sa, "change_chat_mode", { chat_id: chatId, mode: "sulking" } as never);
-      assert.equal(bad.ok, false);
-      assert.equal(bad.error.code, "validation_error");
-      assert.match(bad.error.message, /mode/);
+      // Not a mode the contract knows: sent untyped, on purpose.
+      const bad = ackError(await requestRaw(sa, "change_chat_mode", { chat_id: chatId, mode: "sulking" }));
+      assert.equal(bad.code, "validation_error");
+      assert.match(bad.message, /mode/);
       assert.equal((await stack.api.get(`/api/chats/${chatId}`, a.token)).body.mode, "fight", "a refused change changes nothing");
     } finally {
       closeAll(sa, sb);
@@ -51,7 +51,7 @@ describe("chat modes", () => {
     try {
       const before = await send(sa, chatId, "on the record");
       assert.equal(before.message.seq, 1);
-      await request(sa, "change_chat_mode", { chat_id: chatId, mode: "incognito" });
+      await requestOk(sa, "change_chat_mode", { chat_id: chatId, mode: "incognito" });
 
       const live = nextEvent(sb, "new_message", (p) => p.message.text === "off the record");
       const acked = nextEvent(sa, "message_ack", (p) => p.seq === null);
@@ -72,7 +72,7 @@ describe("chat modes", () => {
       assert.ok(!JSON.stringify(sync.body.events).includes("off the record"), "sync must not carry incognito text");
       assert.equal((await stack.api.get(`/api/chats/${chatId}`, b.token)).body.last_seq, 1, "no seq was used");
 
-      await request(sb, "change_chat_mode", { chat_id: chatId, mode: "normal" });
+      await requestOk(sb, "change_chat_mode", { chat_id: chatId, mode: "normal" });
       const after = await send(sb, chatId, "back on the record");
       assert.equal(after.message.seq, 2, "the sequence has no hole where the incognito message was");
       assert.equal(after.message.mode, "normal");
@@ -97,7 +97,8 @@ describe("partner notifications", () => {
       assert.equal(ev.user.id, a.id);
       assert.equal(ev.user.display_name, "Sunny");
       assert.equal(ev.user.mood, "cheerful");
-      await settle();
+      // The partner has it: an update wrongly sent to A or C was emitted by now.
+      await flush(stack.server.app, sa!, sc!);
       assert.equal(atA.seen.length, 0);
       assert.equal(atC.seen.length, 0);
     } finally {
@@ -116,8 +117,9 @@ describe("partner notifications", () => {
       const updates = record(sb, "user_presence_update");
       // A second device, in another namespace: still one user, still online.
       const second = await connectReady(stack.url, "groups", a.token);
-      first.close();
-      await settle(400);
+      // Once the server has handled the close (presence included), anything it sent about it was sent.
+      await closeAndSettle(stack.server.app, first);
+      await flush(stack.server.app, sb);
       assert.deepEqual(updates.seen, [], "no offline (nor a second online) while a socket is left");
 
       const offline = nextEvent(sb, "user_presence_update", (p) => p.user_id === a.id && p.status === "offline");
@@ -148,8 +150,8 @@ describe("partner notifications", () => {
       const [one, two] = [await connectReady(stack.url, "couples", a.token), await connectReady(stack.url, "couples", a.token)];
       await online;
       const updates = record(sb, "user_presence_update");
-      one.close();
-      await settle(400);
+      await closeAndSettle(stack.server.app, one);
+      await flush(stack.server.app, sb);
       assert.deepEqual(updates.seen.filter((p) => p.user_id === a.id), [], "closing one of two sockets says nothing");
       const offline = nextEvent(sb, "user_presence_update", (p) => p.user_id === a.id && p.status === "offline");
       two.close();

@@ -2,8 +2,8 @@
 // the partner-only thinking-of-you ping.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { nextEvent, request } from "../support/clients.ts";
-import { closeAll, cmid, connectReady, messagePaths, record, send, settle, stopWhenDrained } from "../support/conversations.ts";
+import { ackError, nextEvent, requestError, requestOk, requestRaw } from "../support/clients.ts";
+import { closeAll, cmid, connectReady, flush, messagePaths, record, stopWhenDrained } from "../support/conversations.ts";
 import { buildCouple, buildUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -141,8 +141,7 @@ describe("the couple chat", () => {
       const atA = nextEvent(sa, "new_message");
       const acked = nextEvent(sa, "message_ack");
       const id = cmid();
-      const ack = await request(sa, "send_message", { chat_id: chatId, client_message_id: id, text: "hello partner" });
-      assert.equal(ack.ok, true);
+      const ack = await requestOk(sa, "send_message", { chat_id: chatId, client_message_id: id, text: "hello partner" });
       assert.equal(ack.duplicate, false);
       assert.equal(ack.message.text, "hello partner");
       assert.equal(ack.message.sender.id, a.id);
@@ -161,27 +160,27 @@ describe("the couple chat", () => {
   });
 
   it("ping_thinking_of_you reaches the partner only, and is refused for anyone else", async () => {
-    const { a, b, chatId } = await buildCouple(stack.api);
+    const { a, b } = await buildCouple(stack.api);
     const c = await buildUser(stack.api);
     const [sa, sb, sc] = await Promise.all([a, b, c].map((u) => connectReady(stack.url, "couples", u.token)));
     try {
       const atA = record(sa!, "thinking_of_you_received");
       const atC = record(sc!, "thinking_of_you_received");
       const got = nextEvent(sb!, "thinking_of_you_received");
-      assert.equal((await request(sa!, "ping_thinking_of_you", { recipient_user_id: b.id })).ok, true);
+      await requestOk(sa!, "ping_thinking_of_you", { recipient_user_id: b.id });
       const ping = await got;
       assert.equal(ping.from.id, a.id);
       assert.ok(!Number.isNaN(Date.parse(ping.at)));
-      const refused = await request(sa!, "ping_thinking_of_you", { recipient_user_id: c.id });
-      assert.equal(refused.ok, false);
-      assert.equal(refused.error.code, "forbidden");
-      const outsider = await request(sc!, "ping_thinking_of_you", { recipient_user_id: b.id });
-      assert.equal(outsider.error.code, "forbidden");
-      const bad = await request(sa!, "ping_thinking_of_you", { recipient_user_id: 42 } as never);
-      assert.equal(bad.error.code, "validation_error");
-      assert.match(bad.error.message, /recipient_user_id/);
-      await send(sa!, chatId, "marker");
-      await settle();
+      const refused = await requestError(sa!, "ping_thinking_of_you", { recipient_user_id: c.id });
+      assert.equal(refused.code, "forbidden");
+      const outsider = await requestError(sc!, "ping_thinking_of_you", { recipient_user_id: b.id });
+      assert.equal(outsider.code, "forbidden");
+      // A number where the contract says string: sent untyped, on purpose.
+      const bad = ackError(await requestRaw(sa!, "ping_thinking_of_you", { recipient_user_id: 42 }));
+      assert.equal(bad.code, "validation_error");
+      assert.match(bad.message, /recipient_user_id/);
+      // The partner has the ping: one wrongly sent to A or C was emitted too.
+      await flush(stack.server.app, sa!, sc!);
       assert.equal(atA.seen.length, 0, "the sender does not get its own ping");
       assert.equal(atC.seen.length, 0, "an outsider gets nothing");
     } finally {

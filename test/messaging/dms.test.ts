@@ -2,7 +2,7 @@
 // first message; /api/dm/threads lists the caller's threads with latest and unread count.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { nextEvent, request } from "../support/clients.ts";
+import { nextEvent, requestError, requestOk } from "../support/clients.ts";
 import { closeAll, cmid, connectReady, messagePaths, send, stopWhenDrained } from "../support/conversations.ts";
 import { buildUser, dmIdOf, type TestUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -48,9 +48,8 @@ describe("dm ids", () => {
         assert.equal(res.status, status, id);
         assert.match(res.body.error.message, message, id);
         assert.equal((await stack.api.get(paths.latest(), alice.token)).status, status, id);
-        const ack = await request(sa, "send_message", { chat_id: id, client_message_id: cmid(), text: "hi" });
-        assert.equal(ack.ok, false, id);
-        assert.equal(ack.error.code, { 400: "validation_error", 403: "forbidden", 404: "not_found" }[status], id);
+        const error = await requestError(sa, "send_message", { chat_id: id, client_message_id: cmid(), text: "hi" });
+        assert.equal(error.code, { 400: "validation_error", 403: "forbidden", 404: "not_found" }[status], id);
       }
     } finally {
       sa.close();
@@ -86,7 +85,7 @@ describe("dm threads", () => {
       assert.equal(atAlice.unread_count, 0, "your own messages are not unread");
       assert.ok(!(await threadsOf(carol)).some((t) => t.dm_id === dm), "an outsider does not see the thread");
 
-      const read = await request(sb!, "mark_read", { chat_id: dm, seq: 1 });
+      const read = await requestOk(sb!, "mark_read", { chat_id: dm, seq: 1 });
       assert.deepEqual(read, { ok: true, chat_id: dm, seq: 1 });
       assert.equal((await threadsOf(bob)).find((t) => t.dm_id === dm)!.unread_count, 1);
       // After a reload, Alice can still show how far Bob has read.

@@ -2,7 +2,7 @@
 // same meta.event_seq the live events carried; paged; 410 resync_required on a wrong epoch.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connectClient, connected, nextEvent, request } from "../support/clients.ts";
+import { connectClient, connected, nextEvent, request, requestOk } from "../support/clients.ts";
 import { buildConversation, closeAll, connectReady, post, record, send, stopWhenDrained, type Conversation } from "../support/conversations.ts";
 import { buildGroup, buildUser, type TestUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -54,12 +54,12 @@ describe("event sync", () => {
     try {
       const m1 = await send(sa, c.id, "one");
       await send(sa, c.id, "two");
-      await request(sa, "start_typing", { chat_id: c.id });
-      await request(sa, "edit_message", { chat_id: c.id, message_id: m1.message.id, text: "one, edited" });
-      await request(sb, "toggle_reaction", { chat_id: c.id, message_id: m1.message.id, emoji: "👍" });
-      await request(sa, "change_chat_mode", { chat_id: c.id, mode: "fight" });
+      await requestOk(sa, "start_typing", { chat_id: c.id });
+      await requestOk(sa, "edit_message", { chat_id: c.id, message_id: m1.message.id, text: "one, edited" });
+      await requestOk(sb, "toggle_reaction", { chat_id: c.id, message_id: m1.message.id, emoji: "👍" });
+      await requestOk(sa, "change_chat_mode", { chat_id: c.id, mode: "fight" });
       const last = nextEvent(sb, "read_receipt");
-      await request(sa, "mark_read", { chat_id: c.id, seq: 2 });
+      await requestOk(sa, "mark_read", { chat_id: c.id, seq: 2 });
       await last;
 
       const events = await drain(c.b, since);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { nextEvent } from "../support/clients.ts";
-import { closeAll, connectReady, dropAndReconnect, messagePaths, post, record, settle, stopWhenDrained } from "../support/conversations.ts";
+import { closeAll, connectReady, dropAndReconnect, flush, messagePaths, post, record, stopWhenDrained } from "../support/conversations.ts";
 import { buildGroup, buildUser, type TestUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -60,8 +60,8 @@ describe("membership changes reach connected sockets", () => {
       const atNewcomer = record(sn, "new_message");
       const atOwner = nextEvent(so, "new_message", (p) => p.message.text === "members only now");
       await say(g, member, "members only now");
-      await atOwner;
-      await settle();
+      await atOwner; // the owner has it: a copy wrongly sent to the newcomer was emitted too
+      await flush(stack.server.app, sn);
       assert.deepEqual(atNewcomer.seen, [], "a removed member's socket gets nothing more");
     } finally {
       closeAll(so, sn);
@@ -105,7 +105,7 @@ describe("membership changes across a recovered reconnect", () => {
       const seen = nextEvent(sn, "new_message", (p) => p.message.conversation_id === home);
       await say(home, owner, "gives the socket a recovery offset");
       await seen;
-      const recovered = await dropAndReconnect(sn, async () => {
+      const recovered = await dropAndReconnect(stack.server.app, sn, async () => {
         assert.equal((await stack.api.post(`/api/groups/${g}/members`, { user_id: newcomer.id }, owner.token)).status, 200);
       });
       assert.equal(recovered, true, "the short drop was recovered");
@@ -124,15 +124,15 @@ describe("membership changes across a recovered reconnect", () => {
       const seen = nextEvent(sn, "new_message", (p) => p.message.conversation_id === g);
       await say(g, owner, "gives the socket a recovery offset");
       await seen;
-      const recovered = await dropAndReconnect(sn, async () => {
+      const recovered = await dropAndReconnect(stack.server.app, sn, async () => {
         assert.equal((await stack.api.del(`/api/groups/${g}/members/${newcomer.id}`, owner.token)).status, 200);
       });
       assert.equal(recovered, true, "the short drop was recovered");
       const atNewcomer = record(sn, "new_message");
       const atOwner = nextEvent(so, "new_message", (p) => p.message.text === "after the removal");
       await say(g, member, "after the removal");
-      await atOwner;
-      await settle();
+      await atOwner; // the owner has it: a copy wrongly sent to the newcomer was emitted too
+      await flush(stack.server.app, sn);
       assert.deepEqual(atNewcomer.seen.map((p) => p.message.text), [], "the removed member must not get the group's messages");
     } finally {
       closeAll(so, sn);

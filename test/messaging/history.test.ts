@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "../../src/contract/models.ts";
-import { sleep } from "../support/clients.ts";
 import { buildConversation, connectReady, KINDS, send, stopWhenDrained, type Conversation } from "../support/conversations.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { waitFor } from "../support/wait.ts";
 
 const MAX_PAGE = 10;
 const WINDOW = 5;
@@ -35,8 +35,11 @@ for (const kind of KINDS) {
       const sa = await connectReady(stack.url, c.ns, c.a.token);
       sent = [];
       for (let i = 0; i < N; i++) {
-        sent.push((await send(sa, c.id, `message ${i}`)).message);
-        await sleep(2); // distinct timestamps, so before_timestamp paging is exact
+        const { message } = await send(sa, c.id, `message ${i}`);
+        sent.push(message);
+        // Distinct timestamps, so before_timestamp paging is exact: the next one is sent once
+        // the (shared) clock has moved past this one's.
+        await waitFor(() => Date.now() > Date.parse(message.created_at), "the clock to pass the last message's timestamp", 1000, 1);
       }
       sa.close();
     });

@@ -3,8 +3,8 @@
 // name the bad field of an invalid payload.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { nextEvent, request } from "../support/clients.ts";
-import { buildConversation, closeAll, cmid, connectReady, connectTrio, KINDS, post, record, send, settle, stopWhenDrained, unreadCount, type Conversation } from "../support/conversations.ts";
+import { ackError, nextEvent, requestError, requestOk, requestRaw } from "../support/clients.ts";
+import { buildConversation, closeAll, cmid, connectReady, connectTrio, flush, KINDS, post, record, send, stopWhenDrained, unreadCount, type Conversation } from "../support/conversations.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 const TYPING_TIMEOUT_MS = 300;
@@ -28,7 +28,7 @@ for (const kind of KINDS) {
         const atA = record(sa, "typing_indicator");
         const atO = record(so, "typing_indicator");
         const typing = nextEvent(sb, "typing_indicator", (p) => p.is_typing);
-        assert.equal((await request(sa, "start_typing", { chat_id: c.id })).ok, true);
+        await requestOk(sa, "start_typing", { chat_id: c.id });
         const on = await typing;
         assert.deepEqual(on, { conversation_id: c.id, user_id: c.a.id, username: c.a.username, is_typing: true });
         const startedAt = Date.now();
@@ -38,11 +38,19 @@ for (const kind of KINDS) {
         assert.ok(waited >= TYPING_TIMEOUT_MS - 100 && waited < 2000, `expired after ${waited} ms`);
 
         const stopped = nextEvent(sb, "typing_indicator", (p) => !p.is_typing, 1000);
-        await request(sa, "start_typing", { chat_id: c.id });
-        await request(sa, "stop_typing", { chat_id: c.id });
+        await requestOk(sa, "start_typing", { chat_id: c.id });
+        await requestOk(sa, "stop_typing", { chat_id: c.id });
         assert.equal((await stopped).user_id, c.a.id);
-        await settle(TYPING_TIMEOUT_MS + 100);
-        assert.deepEqual(atA.seen, [], "the typist never hears itself");
+        // The marker: B types now and lets it expire. Its expiry timer started after A's
+        // stopped one would have, so a stray expiry of A's typing (one that stop_typing failed
+        // to cancel) reaches the room first; once B's expiry is at A, only the outsider's
+        // own connection is left to flush.
+        const bExpired = nextEvent(sa, "typing_indicator", (p) => p.user_id === c.b.id && !p.is_typing, 3000);
+        await requestOk(sb, "start_typing", { chat_id: c.id });
+        await bExpired;
+        await flush(stack.server.app, so);
+        assert.deepEqual(atA.seen.filter((p) => p.user_id === c.a.id), [], "the typist never hears itself");
+        assert.deepEqual(atA.seen.map((p) => [p.user_id, p.is_typing]), [[c.b.id, true], [c.b.id, false]], "A hears B type and stop");
         assert.deepEqual(atO.seen, [], "an outsider hears nothing");
       } finally {
         close();
@@ -53,13 +61,13 @@ for (const kind of KINDS) {
       const { sa, sb, close } = await connectTrio(stack.url, c);
       try {
         const base = (await stack.api.get(c.paths.latest(1), c.a.token)).body.messages[0].seq as number;
-        await request(sb, "mark_read", { chat_id: c.id, seq: base });
+        await requestOk(sb, "mark_read", { chat_id: c.id, seq: base });
         for (const text of ["one", "two", "three"]) await send(sa, c.id, text);
         assert.equal(await unreadCount(stack.api, c, c.b), 3);
         assert.equal(await unreadCount(stack.api, c, c.a), 0, "your own messages are never unread");
 
         const receipt = nextEvent(sa, "read_receipt", (p) => p.user_id === c.b.id);
-        const ack = await request(sb, "mark_read", { chat_id: c.id, seq: base + 2 });
+        const ack = await requestOk(sb, "mark_read", { chat_id: c.id, seq: base + 2 });
         assert.deepEqual(ack, { ok: true, chat_id: c.id, seq: base + 2 });
         const r = await receipt;
         assert.equal(r.conversation_id, c.id);
@@ -67,11 +75,10 @@ for (const kind of KINDS) {
         assert.ok(!Number.isNaN(Date.parse(r.at)));
         assert.equal(await unreadCount(stack.api, c, c.b), 1);
 
-        const back = await request(sb, "mark_read", { chat_id: c.id, seq: base });
+        const back = await requestOk(sb, "mark_read", { chat_id: c.id, seq: base });
         assert.equal(back.seq, base + 2, "a read position never moves backwards");
-        const beyond = await request(sb, "mark_read", { chat_id: c.id, seq: base + 99 });
-        assert.equal(beyond.ok, false);
-        assert.match(beyond.error.message, /seq/);
+        const beyond = await requestError(sb, "mark_read", { chat_id: c.id, seq: base + 99 });
+        assert.match(beyond.message, /seq/);
         assert.equal((await stack.api.post(c.paths.read, { seq: base + 3 }, c.b.token)).status, 200);
         assert.equal(await unreadCount(stack.api, c, c.b), 0);
       } finally {
@@ -87,11 +94,12 @@ for (const kind of KINDS) {
         const id = cmid();
         const onOther = nextEvent(sa2, "message_ack", (p) => p.client_message_id === id);
         const onSender = nextEvent(sa, "message_ack", (p) => p.client_message_id === id);
-        const ack = await request(sa, "send_message", { chat_id: c.id, client_message_id: id, text: "ack me" });
+        const ack = await requestOk(sa, "send_message", { chat_id: c.id, client_message_id: id, text: "ack me" });
         for (const ev of [await onSender, await onOther]) {
           assert.deepEqual(ev, { client_message_id: id, message_id: ack.message.id, conversation_id: c.id, seq: ack.message.seq, duplicate: false });
         }
-        await settle();
+        // Both of A's sockets have theirs: a message_ack wrongly sent to B was emitted by now.
+        await flush(stack.server.app, sb);
         assert.deepEqual(atB.seen, []);
       } finally {
         close();
@@ -122,15 +130,14 @@ for (const kind of KINDS) {
           ["stop_typing", {}, /chat_id/],
         ];
         for (const [event, payload, field] of cases) {
-          const ack = await request(sa, event as "send_message", payload as never);
-          assert.equal(ack.ok, false, `${event} ${JSON.stringify(payload).slice(0, 80)}`);
-          assert.deepEqual(Object.keys(ack.error).sort(), ["code", "message"]);
-          assert.equal(ack.error.code, "validation_error", `${event} ${JSON.stringify(payload).slice(0, 80)}`);
-          assert.match(ack.error.message, field, `${event}: ${ack.error.message}`);
+          // Payloads the contract does not allow: sent untyped, on purpose.
+          const error = ackError(await requestRaw(sa, event, payload), `${event} ${JSON.stringify(payload).slice(0, 80)}`);
+          assert.deepEqual(Object.keys(error).sort(), ["code", "message"]);
+          assert.equal(error.code, "validation_error", `${event} ${JSON.stringify(payload).slice(0, 80)}`);
+          assert.match(error.message, field, `${event}: ${error.message}`);
         }
-        assert.equal((await request(sa, "HEARTBEAT", {})).ok, true);
-        const ok = await request(sa, "send_message", { chat_id: c.id, client_message_id: cmid(), text: "still fine" });
-        assert.equal(ok.ok, true, "bad payloads leave the socket usable");
+        await requestOk(sa, "HEARTBEAT", {});
+        await requestOk(sa, "send_message", { chat_id: c.id, client_message_id: cmid(), text: "still fine" }); // bad payloads leave the socket usable
       } finally {
         close();
       }

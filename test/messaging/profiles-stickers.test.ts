@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
-import { request } from "../support/clients.ts";
+import { requestError } from "../support/clients.ts";
 import { buildConversation, cmid, connectReady, stopWhenDrained, type Conversation } from "../support/conversations.ts";
 import { buildUser, type TestUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -57,10 +57,9 @@ describe("sticker messages", () => {
     }
     const sa = await connectReady(stack.url, c.ns, c.a.token);
     try {
-      const ack = await request(sa, "send_message", { chat_id: c.id, client_message_id: cmid(), kind: "sticker", sticker: { ...sticker, sticker_id: "unicorn" } });
-      assert.equal(ack.ok, false);
-      assert.equal(ack.error.code, "validation_error");
-      assert.match(ack.error.message, /sticker/);
+      const error = await requestError(sa, "send_message", { chat_id: c.id, client_message_id: cmid(), kind: "sticker", sticker: { ...sticker, sticker_id: "unicorn" } });
+      assert.equal(error.code, "validation_error");
+      assert.match(error.message, /sticker/);
     } finally {
       sa.close();
     }
@@ -98,9 +97,9 @@ describe("media messages", () => {
     }
     const sa = await connectReady(stack.url, c.ns, c.a.token);
     try {
-      const ack = await request(sa, "send_message", { chat_id: c.id, client_message_id: cmid(), kind: "image", media: { original: foreign, type: "image" } });
-      assert.equal(ack.error.code, "validation_error");
-      assert.match(ack.error.message, /media\.original/);
+      const error = await requestError(sa, "send_message", { chat_id: c.id, client_message_id: cmid(), kind: "image", media: { original: foreign, type: "image" } });
+      assert.equal(error.code, "validation_error");
+      assert.match(error.message, /media\.original/);
     } finally {
       sa.close();
     }

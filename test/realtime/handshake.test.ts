@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import jwt from "jsonwebtoken";
-import { connectClient, connected, nextEvent, request, type Transport } from "../support/clients.ts";
+import { connectClient, connected, nextEvent, requestOk, type Transport } from "../support/clients.ts";
 import { buildUser, type TestUser } from "../support/factories.ts";
 import { TEST_SECRETS } from "../support/server.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -28,8 +28,8 @@ for (const t of transports) {
         assert.equal(info.user_id, user.id);
         assert.equal(typeof info.epoch, "string");
         assert.equal(s.io.engine.transport.name, t[0]);
-        const hb = await request(s, "HEARTBEAT", {});
-        assert.equal(hb.ok, true);
+        const hb = await requestOk(s, "HEARTBEAT", {});
+        assert.ok(!Number.isNaN(Date.parse(hb.ts)), `HEARTBEAT answers the server's time: ${JSON.stringify(hb)}`);
         s.disconnect();
 
         const q = connectClient(stack.url, ns, undefined, { transports: t, query: { token: user.token } });

@@ -109,8 +109,8 @@ test("conversations and groups: ensure once, markRead never lowers, listOf and l
   assert.equal(second.created, false);
   assert.equal(second.conversation.public_id, "cp");
   assert.deepEqual((await s.conversations.members(c.key)).map((m) => m.user_id), ["x"]);
-  assert.equal(await s.conversations.markRead(c.key, "x", 5, at(2)), 5);
-  assert.equal(await s.conversations.markRead(c.key, "x", 3, at(3)), 5);
+  assert.deepEqual(await s.conversations.markRead(c.key, "x", 5, at(2)), { seq: 5, advanced: true });
+  assert.deepEqual(await s.conversations.markRead(c.key, "x", 3, at(3)), { seq: 5, advanced: false });
   assert.equal(await s.conversations.markRead(c.key, "nobody", 3, at(3)), null);
 
   const group = (id: string, is_public: boolean, sec: number) => ({ id, name: id, description: "", is_public, owner_id: "o", avatar_url: null, created_at: at(sec) });

@@ -3,10 +3,12 @@
 // the sockets use, the namespace, and every REST path of its message routes.
 import { randomUUID } from "node:crypto";
 import type { Api } from "./http.ts";
-import { connectClient, connected, nextEvent, request, sleep, type ChatClient, type Transport } from "./clients.ts";
+import { connectClient, connected, listen, listenRaw, nextEvent, requestOk, type ChatClient, type Transport } from "./clients.ts";
 import type { Message } from "../../src/contract/models.ts";
 import type { ServerEventName, ServerEventPayload, SendMessageInput } from "../../src/contract/events.ts";
 import { buildCouple, buildGroup, buildUser, dmIdOf, type TestUser } from "./factories.ts";
+import { openSockets, serverIdle, until, waitFor, type ServerInternals } from "./wait.ts";
+import type { App } from "../../src/app.ts";
 
 export type Kind = "couple" | "group" | "dm";
 export type Ns = "couples" | "groups" | "dm";
@@ -84,10 +86,8 @@ export async function buildConversation(api: Api, kind: Kind): Promise<Conversat
 export const cmid = () => `c-${randomUUID()}`;
 
 /** Sends over a socket and fails loudly unless the ack is ok. */
-export async function send(socket: ChatClient, chatId: string, text: string, extra: Partial<SendMessageInput> = {}) {
-  const ack = await request(socket, "send_message", { chat_id: chatId, client_message_id: cmid(), text, ...extra });
-  if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack.error)}`);
-  return ack as { ok: true; message: Message; duplicate: boolean };
+export function send(socket: ChatClient, chatId: string, text: string, extra: Partial<SendMessageInput> = {}) {
+  return requestOk(socket, "send_message", { chat_id: chatId, client_message_id: cmid(), text, ...extra });
 }
 
 /** Posts over REST and fails loudly unless it was stored. */
@@ -122,28 +122,79 @@ export function closeAll(...sockets: ChatClient[]) {
 /** Records every payload of `event` from now on; `stop` detaches the listener. */
 export function record<E extends ServerEventName>(socket: ChatClient, event: E) {
   const seen: ServerEventPayload<E>[] = [];
-  const handler = (p: ServerEventPayload<E>) => seen.push(p);
-  socket.on(event as never, handler as never);
-  return { seen, stop: () => socket.off(event as never, handler as never) };
+  const stop = listen(socket, event, (p) => seen.push(p));
+  return { seen, stop };
 }
 
+/** What `flush` emits: not an event of the contract, so no client code listens to it. */
+export const FLUSH_EVENT = "test_flush";
+let flushes = 0;
+
 /**
- * Lets events that should NOT arrive have their chance to arrive. Socket.IO keeps order
- * per connection, so tests usually also wait for a later event before asserting absence.
+ * The barrier before asserting that an event did NOT reach these sockets: `via` (the node
+ * whose emits are in question) emits a marker to each socket through its adapter, the path
+ * every broadcast takes (with Redis, the adapter delivers a broadcast once Redis has
+ * ordered it, so broadcasts reach sockets in the order they were made). Once each marker
+ * is in, whatever that node emitted to the socket before the call has arrived: a
+ * connection keeps its order. Call it once the wanted events have arrived elsewhere, so
+ * that the unwanted ones, if any, were emitted before.
  */
-export const settle = (ms = 150) => sleep(ms);
+export async function flush(via: Pick<App, "io">, ...sockets: ChatClient[]) {
+  await Promise.all(
+    sockets.map((socket) => {
+      const id = socket.id;
+      if (id === undefined) throw new Error("flush: the socket is not connected");
+      const n = ++flushes;
+      const arrived = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`flush: marker ${n} did not reach socket ${id}`)), 10_000);
+        const stop = listenRaw(socket, FLUSH_EVENT, (m) => {
+          if (m !== n) return;
+          clearTimeout(timer);
+          stop();
+          resolve();
+        });
+      });
+      // `nsp` is the client socket's namespace ("/groups"), kept private by its typings; the
+      // marker is no event of ServerEvents, so it is emitted untyped.
+      const ns = (socket as unknown as { nsp: string }).nsp;
+      (via.io.of(ns).to(id) as unknown as { emit(event: string, ...args: unknown[]): boolean }).emit(FLUSH_EVENT, n);
+      return arrived;
+    }),
+  );
+}
+
+/** Whether the server still holds a socket of this id, in any namespace. */
+const serverHolds = (app: Pick<ServerInternals, "io">, id: string) => ["/couples", "/groups", "/dm"].some((ns) => app.io.of(ns).sockets.has(id));
+
+/**
+ * Waits until the server has handled the close of the socket that had this id: gone from
+ * its namespace (its session persisted, if recoverable) and its disconnect work (presence)
+ * done, so whatever that close makes the server send has been sent.
+ */
+export async function serverSawClose(app: ServerInternals, id: string | undefined) {
+  if (id === undefined) throw new Error("the socket had no id: it never connected");
+  await waitFor(() => !serverHolds(app, id) && app.services.inflight.count === 0, `the server to handle the close of socket ${id}`, 5000);
+}
+
+/** Closes the socket and waits until the server has handled it (see serverSawClose). */
+export async function closeAndSettle(app: ServerInternals, socket: ChatClient) {
+  const id = socket.id;
+  socket.close();
+  await serverSawClose(app, id);
+}
 
 /**
  * Cuts the socket's transport the way a network drop would ("transport close", which
  * Socket.IO may recover), runs `whileAway` once the server has noticed, then reconnects
  * with the same session id and resolves with `socket.recovered`.
  */
-export async function dropAndReconnect(socket: ChatClient, whileAway: () => Promise<void>): Promise<boolean> {
+export async function dropAndReconnect(app: ServerInternals, socket: ChatClient, whileAway: () => Promise<void>): Promise<boolean> {
   socket.io.reconnection(false);
+  const id = socket.id;
   const gone = new Promise((resolve) => socket.once("disconnect", resolve));
   socket.io.engine.close();
   await gone;
-  await sleep(200); // let the server see the close and persist the session
+  await serverSawClose(app, id); // the server has seen the close and persisted the session
   await whileAway();
   const back = new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
@@ -167,16 +218,14 @@ export async function unreadCount(api: Api, c: Conversation, user: TestUser): Pr
   return threads.find((t) => t.dm_id === c.id)!.unread_count;
 }
 
-/** Waits until the server has let go of every socket (polling clients close asynchronously). */
-export async function socketsDrained(io: { of(ns: string): { sockets: Map<string, unknown> } }, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  const open = () => ["/couples", "/groups", "/dm"].reduce((n, ns) => n + io.of(ns).sockets.size, 0);
-  while (open() > 0 && Date.now() < deadline) await sleep(25);
-  return open();
+/** Waits until the server has let go of every socket (polling clients close asynchronously); resolves with how many are left. */
+export async function socketsDrained(io: ServerInternals["io"], timeoutMs = 3000) {
+  await until(() => openSockets({ io }) === 0, timeoutMs, 25);
+  return openSockets({ io });
 }
 
-/** Stops the stack once the server has let go of every socket, so shutdown never races a closing one. */
-export async function stopWhenDrained(stack: { server: { app: { io: Parameters<typeof socketsDrained>[0] } }; stop(): Promise<void> }) {
-  await socketsDrained(stack.server.app.io);
+/** Stops the stack once the server has let go of every socket and handled their disconnects, so shutdown never races a closing one. */
+export async function stopWhenDrained(stack: { server: { app: ServerInternals }; stop(): Promise<void> }) {
+  await serverIdle(stack.server.app, 3000);
   await stack.stop();
 }

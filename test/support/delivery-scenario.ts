@@ -4,12 +4,13 @@
 // exactly once (after dedupe by id), the conversation's seq must run 1..N without a gap,
 // and no client_message_id may have been stored twice.
 import assert from "node:assert/strict";
-import { io, type Socket } from "socket.io-client";
+import { io } from "socket.io-client";
 import type { Message } from "../../src/contract/models.ts";
-import type { ClientEvents, ServerEvents } from "../../src/contract/events.ts";
+import { request, type ChatClient } from "./clients.ts";
 import type { Cluster } from "./cluster.ts";
 import { buildGroup, buildUser, type TestUser } from "./factories.ts";
 import { ResilientClient } from "./resilient-client.ts";
+import { sleep, until, waitFor } from "./wait.ts";
 
 export interface ScenarioResult {
   acked: number;
@@ -24,19 +25,18 @@ export interface ScenarioResult {
   reconnectMsMax: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function sendReliably(sender: Socket<ServerEvents, ClientEvents>, groupId: string, cmid: string, stats: { retries: number }) {
+async function sendReliably(sender: ChatClient, groupId: string, cmid: string, stats: { retries: number }) {
   const deadline = Date.now() + 60_000;
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     if (attempt > 0) stats.retries++;
     try {
       if (!sender.connected) throw new Error("not connected");
-      const res = (await sender.timeout(2000).emitWithAck("send_message", { chat_id: groupId, client_message_id: cmid, text: `msg ${cmid}` })) as { ok: boolean; message?: Message };
-      if (res.ok && res.message) return res.message;
+      const res = await request(sender, "send_message", { chat_id: groupId, client_message_id: cmid, text: `msg ${cmid}` }, 2000);
+      if (res.ok) return res.message;
     } catch {
       /* lost ack or no connection: retry with the same client_message_id */
     }
+    // The sender's backoff between retries (part of the client being modelled, not a wait).
     await sleep(Math.min(100 * (attempt + 1), 500));
   }
   throw new Error(`send ${cmid} never acked`);
@@ -58,7 +58,7 @@ export async function runScenario(cluster: Cluster, disrupt: () => Promise<void>
     reconnectionDelay: 100,
     reconnectionDelayMax: 1000,
     forceNew: true,
-  }) as Socket<ServerEvents, ClientEvents>;
+  }) as ChatClient;
   try {
     return await drive(cluster, disrupt, opts, { owner, groupId, receivers, sender });
   } finally {
@@ -72,7 +72,7 @@ async function drive(
   cluster: Cluster,
   disrupt: () => Promise<void>,
   opts: { sendMs?: number },
-  { owner, groupId, receivers, sender }: { owner: TestUser; groupId: string; receivers: ResilientClient[]; sender: Socket<ServerEvents, ClientEvents> },
+  { owner, groupId, receivers, sender }: { owner: TestUser; groupId: string; receivers: ResilientClient[]; sender: ChatClient },
 ): Promise<ScenarioResult> {
   await new Promise<void>((resolve) => sender.once("connect", () => resolve()));
 
@@ -84,25 +84,25 @@ async function drive(
     while (!stop) {
       const m = await sendReliably(sender, groupId, `m-${++n}`, stats);
       acked.set(m.id, m);
-      await sleep(20);
+      await sleep(20); // the steady sender's pace (the load's shape, not a wait)
     }
   })();
 
-  await sleep(800);
+  // Traffic flows before the disruption: messages acked and reaching every receiver.
+  await waitFor(() => acked.size >= 20 && receivers.every((r) => r.messages.size > 0), "traffic to flow before the disruption", 10_000);
   await disrupt();
-  await sleep(opts.sendMs ?? 2500);
+  await sleep(opts.sendMs ?? 2500); // how long the sender keeps sending through and after the disruption (the load's shape)
   stop = true;
   await loop;
   // A last message after everything has settled: a receiver that missed a tail sees the gap.
   const fence = await sendReliably(sender, groupId, "fence", stats);
   acked.set(fence.id, fence);
 
-  const deadline = Date.now() + 30_000;
   const complete = (r: ResilientClient) => {
     const seqs = [...r.messages.values()].filter((m) => m.conversation_id === groupId).map((m) => m.seq!);
     return [...acked.keys()].every((id) => r.messages.has(id)) && new Set(seqs).size === Math.max(0, ...seqs);
   };
-  while (Date.now() < deadline && !receivers.every(complete)) await sleep(100);
+  await until(() => receivers.every(complete), 30_000, 100); // the assertions below say what is missing
   await Promise.all(receivers.map((r) => r.settled()));
 
   for (const [i, r] of receivers.entries()) {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, hasExited } from "./processes.ts";
+import { waitFor } from "./wait.ts";
 
 const shipped = join(dirname(fileURLToPath(import.meta.url)), "../../deploy/nginx.conf");
 
@@ -44,14 +45,19 @@ export async function startNginx(upstreamPorts: number[], opts: { workers?: numb
   const child: ChildProcess = spawn(bin, ["-p", dir, "-c", confPath, "-g", "daemon off;"], { stdio: ["ignore", log, log] });
   if (typeof log === "number") closeSync(log);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  const answers = async () => {
     if (hasExited(child)) throw new Error(`nginx exited with ${child.exitCode}`);
-    try {
-      await fetch(`${url}/healthz`);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return fetch(`${url}/healthz`).then(
+      () => true, // any answer, a 502 from no upstream included: nginx listens
+      () => false,
+    );
+  };
+  try {
+    await waitFor(answers, `nginx to listen on ${url}`, 10_000, 50);
+  } catch (err) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   return {
     url,

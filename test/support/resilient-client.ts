@@ -10,6 +10,7 @@ import { io, type Socket } from "socket.io-client";
 import type { Message } from "../../src/contract/models.ts";
 import type { ClientEvents, ServerEvents } from "../../src/contract/events.ts";
 import type { Api } from "./http.ts";
+import { sleep } from "./wait.ts";
 
 export interface ResilientStats {
   connects: number;
@@ -156,7 +157,7 @@ export class ResilientClient {
     // sender died: the server turns that into a tombstone after a short grace). Ask again.
     const highest = Math.max(0, ...[...this.messages.values()].filter((m) => m.conversation_id === conv).map((m) => m.seq ?? 0));
     if (this.#contiguous(conv) < highest && attempt < 20) {
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500); // the client's back-off before asking again (part of the algorithm modelled, not a test wait)
       await this.#fillGap(conv, attempt + 1);
     }
   }
@@ -184,7 +185,7 @@ export class ResilientClient {
         this.#resumeFrom = null;
         return;
       }
-      if (res.body.retry_after_ms) await new Promise((r) => setTimeout(r, res.body.retry_after_ms));
+      if (res.body.retry_after_ms) await sleep(res.body.retry_after_ms); // honours the server's pacing, as a client must
     }
   }
 }

@@ -4,6 +4,7 @@ import { after, before } from "node:test";
 import { startDatabase, type TestDatabase } from "./database.ts";
 import { startRedis, type TestRedis } from "./redis-server.ts";
 import { startTestServer, type TestServer } from "./server.ts";
+import { serverIdle } from "./wait.ts";
 
 export interface TwoNodes {
   db: TestDatabase;
@@ -22,7 +23,8 @@ export function useTwoNodes(adapter: "streams" | "pubsub"): TwoNodes {
     nodes.n2 = await startTestServer(opts);
   });
   after(async () => {
-    await new Promise((r) => setTimeout(r, 300)); // let the last client disconnects reach both nodes before they stop
+    // Let the last clients' disconnects reach both nodes, and their presence work end, before they stop.
+    await Promise.all([nodes.n1, nodes.n2].map((n) => n && serverIdle(n.app, 3000)));
     await nodes.n1?.close();
     await nodes.n2?.close();
     await Promise.all([nodes.db?.stop(), nodes.redis?.stop()]);

@@ -72,10 +72,4 @@ export function entriesIn(dir: string): string[] {
   }
 }
 
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from "../support/wait.ts";

@@ -1,7 +1,7 @@
 // Headless Chromium (the system's `chromium`, driven by playwright-core) for the web client
 // tests: one browser per test file, one context per user, logged in through the UI.
 import { execFileSync } from "node:child_process";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request } from "playwright-core";
 import type { TestUser } from "../support/factories.ts";
 
 export function chromiumPath(): string {
@@ -20,6 +20,8 @@ export interface UserPage {
   page: Page;
   /** Console errors, page errors and CSP violations seen so far. */
   problems: string[];
+  /** How many of the page's /api/ requests have started and not yet ended. */
+  apiInFlight(): number;
 }
 
 /** A fresh context (own localStorage) with the page open at `path` and problems recorded. */
@@ -31,11 +33,21 @@ export async function openClient(browser: Browser, baseUrl: string, path = "/", 
     if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
   });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+  let apiInFlight = 0;
+  const isApi = (r: Request) => new URL(r.url()).pathname.startsWith("/api/");
+  page.on("request", (r) => {
+    if (isApi(r)) apiInFlight++;
+  });
+  const ended = (r: Request) => {
+    if (isApi(r)) apiInFlight--;
+  };
+  page.on("requestfinished", ended);
+  page.on("requestfailed", ended);
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
   });
   await page.goto(path);
-  return { context, page, problems };
+  return { context, page, problems, apiInFlight: () => apiInFlight };
 }
 
 /** Logs in through the form and waits until all three namespaces are connected. */

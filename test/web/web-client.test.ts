@@ -7,9 +7,9 @@ import { get } from "node:http";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
-import { sleep } from "../support/clients.ts";
 import { buildCouple, buildUser } from "../support/factories.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { serverIdle } from "../support/wait.ts";
 import { launchBrowser, logIn, message, messageAction, messageItems, openClient, send, waitConnected, type UserPage } from "./browser.ts";
 
 let stack: Stack;
@@ -22,9 +22,7 @@ after(async () => {
   await browser?.close();
   // Let the server handle the burst of disconnects (presence updates that emit through the
   // Redis adapter) before Redis goes away; see docs/WEB-CLIENT.md, "Server issues".
-  const io = stack?.server.app.io;
-  for (let i = 0; i < 50 && io && ["/couples", "/groups", "/dm"].some((ns) => io.of(ns).sockets.size > 0); i++) await sleep(100);
-  await sleep(500);
+  if (stack) await serverIdle(stack.server.app, 5000);
   await stack?.stop();
 });
 

@@ -13,12 +13,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { freePort } from "../support/processes.ts";
-import { sleep } from "../support/clients.ts";
 import { startDatabase, type TestDatabase } from "../support/database.ts";
 import { buildCouple } from "../support/factories.ts";
 import { api } from "../support/http.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 import { TEST_SECRETS } from "../support/server.ts";
+import { waitFor } from "../support/wait.ts";
 import { launchBrowser, logIn, message, messageItems, openClient, send, waitConnected, type UserPage } from "./browser.ts";
 
 let db: TestDatabase;
@@ -91,8 +91,7 @@ after(async () => {
 
 const dataset = (page: Page, key: string) => page.evaluate((k) => document.documentElement.dataset[k] ?? "", key);
 
-async function assertExactlyOnceInOrder(page: Page, texts: string[]) {
-  await sleep(1_000); // let late duplicates (a replay racing a sync) show up if there were any
+async function assertExactlyOnceInOrder({ page }: UserPage, texts: string[]) {
   for (const text of texts) assert.equal(await message(page, text).count(), 1, `"${text}" exactly once`);
   const seqs = (await messageItems(page).evaluateAll((els) => els.map((el) => Number((el as HTMLElement).dataset.seq)))) as number[];
   assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "every seq once, in order, no gap");
@@ -114,6 +113,22 @@ describe("the web client across server restarts", () => {
     await send(A.page, "before any restart");
     await message(B.page, "before any restart").waitFor();
   });
+
+  let markers = 0;
+  /**
+   * Waits until whatever the page was still going to get has been handled, so that a late
+   * duplicate (a replay racing a sync) would show: its catch-up requests (sync, history)
+   * have ended, and a marker the partner posts after everything else has arrived over its
+   * socket, behind anything a recovery replayed.
+   */
+  async function caughtUp(u: UserPage) {
+    await waitFor(() => u.apiInFlight() === 0, "the page's API requests to end");
+    const text = `marker ${++markers}`;
+    const res = await api(url).post(`/api/chats/${users.chatId}/messages`, { text, client_message_id: `marker-${markers}` }, users.b.token);
+    assert.equal(res.status, 201);
+    await message(u.page, text).waitFor();
+    await waitFor(() => u.apiInFlight() === 0, "the page's API requests to end");
+  }
 
   /** Restarts the server while A is offline; the partner sends through the UI and over REST meanwhile. */
   async function restartWhileAOffline(signal: "SIGKILL" | "SIGTERM", tag: string) {
@@ -149,8 +164,10 @@ describe("the web client across server restarts", () => {
     await A.context.setOffline(false);
     await waitConnected(A.page, 30_000);
     for (const text of [queued, live, viaRest]) await message(A.page, text).waitFor();
-    await assertExactlyOnceInOrder(A.page, ["before any restart", queued, live, viaRest]);
-    await assertExactlyOnceInOrder(B.page, ["before any restart", queued, live, viaRest]);
+    await caughtUp(A);
+    await caughtUp(B);
+    await assertExactlyOnceInOrder(A, ["before any restart", queued, live, viaRest]);
+    await assertExactlyOnceInOrder(B, ["before any restart", queued, live, viaRest]);
     A.page.off("request", record);
 
     // And it is live again both ways.
@@ -179,6 +196,7 @@ describe("the web client across server restarts", () => {
     await A.page.reload();
     await waitConnected(A.page);
     await message(A.page, "term: A is back").waitFor();
-    await assertExactlyOnceInOrder(A.page, ["before any restart", "kill: sent while A is reconnecting", "term: posted over REST meanwhile"]);
+    await caughtUp(A);
+    await assertExactlyOnceInOrder(A, ["before any restart", "kill: sent while A is reconnecting", "term: posted over REST meanwhile"]);
   });
 });
