@@ -27,7 +27,7 @@ export async function startStack(opts: { redis?: boolean; env?: Record<string, s
     ...(redis ? { redis } : {}),
     server,
     url: server.url,
-    api: api(server.url),
+    api: api(server.url, { services: server.app.services }),
     async stop() {
       await server.close().catch(() => {});
       await Promise.all([db?.stop(), redis?.stop()]);
