@@ -97,8 +97,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // Any namespace's adapter carries the messages between nodes (infra/cluster-bus.ts).
     clusterBus: socketIoClusterBus(io.of("/couples")),
     onEmit: (ns, event) => metrics.eventsOut.inc({ namespace: ns, event }),
+    pushMetrics: metrics.push,
   });
   metrics.trackInflight(() => services.inflight.count);
+  metrics.trackPushQueue(() => services.push.depth());
   await services.eventLog.epoch();
   if (config.seedStickers) await services.stickers.seedDefaults();
   const jobs = createBackgroundJobs(log);
@@ -181,6 +183,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
           const addr = http.address();
           const actualPort = typeof addr === "object" && addr ? addr.port : port;
           const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+          // Push workers once the node serves: before, its jobs wait in the queue (or, in a cluster, go to the other nodes).
+          services.push.start();
           resolve(`http://${shown}:${actualPort}`);
         });
       });
@@ -188,6 +192,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       draining = true;
       jobs.stop();
+      // The push workers take no new job from now on and finish, within PUSH_SHUTDOWN_GRACE_MS,
+      // what they hold, while the rest drains; what is left goes back to the queue.
+      const pushStopped = services.push.stop();
       services.typing.close();
       stopSlowConsumerGuard();
       // Stop accepting connections; existing sockets are told to reconnect elsewhere.
@@ -199,6 +206,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // Disconnect handlers (presence) ran just now; let them finish before Redis goes.
       await services.inflight.idle(config.delivery.shutdownTimeoutMs);
+      await pushStopped; // before Redis goes: jobs in hand are handed back through it
       await adapter.close();
       http.closeAllConnections();
       metricsListener?.closeAllConnections();

@@ -93,6 +93,32 @@ const EnvSchema = z.object({
   METRICS_TOKEN: optionalString,
   METRICS_PORT: optionalPort,
   SEED_STICKERS: bool.default(true),
+
+  // Push notifications (src/push, docs/PUSH.md).
+  PUSH_SENDER: z.enum(["auto", "log", "off"]).default("auto"),
+  PUSH_INCLUDE_PREVIEW: bool.default(true),
+  PUSH_ALLOW_PRIVATE_ENDPOINTS: bool.default(false),
+  PUSH_CA_FILE: optionalString,
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  VAPID_SUBJECT: z.string().regex(/^(mailto:.+|https:\/\/.+)$/, "must be a mailto: or https: URL").default("mailto:push@example.com"),
+  FCM_SERVICE_ACCOUNT_FILE: optionalString,
+  FCM_SERVICE_ACCOUNT_JSON: optionalString,
+  FCM_API_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+\/?$/, "must be an http(s) origin without a path, e.g. https://fcm.googleapis.com")
+    .default("https://fcm.googleapis.com")
+    .transform((v) => v.replace(/\/$/, "")),
+  PUSH_TTL_SEC: z.coerce.number().int().min(0).max(28 * 24 * 3600, "must be at most 2419200 (28 days: what push services keep)").default(24 * 3600),
+  PUSH_REQUEST_TIMEOUT_MS: int(10_000, 100),
+  PUSH_MAX_ATTEMPTS: int(5, 1),
+  PUSH_RETRY_BASE_MS: int(1000, 1),
+  PUSH_RETRY_MAX_MS: int(5 * 60_000, 1),
+  PUSH_CONCURRENCY: int(16, 1),
+  PUSH_QUEUE_MAX_JOBS: int(10_000, 10),
+  PUSH_CLAIM_IDLE_MS: int(60_000, 1000),
+  PUSH_SHUTDOWN_GRACE_MS: int(5000, 0),
+  PUSH_MAX_SUBSCRIPTIONS_PER_USER: int(20, 1),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -114,6 +140,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   if (e.JWT_ACCESS_SECRET && e.JWT_ACCESS_SECRET === e.JWT_REFRESH_SECRET) {
     problems.push("  JWT_REFRESH_SECRET: must differ from JWT_ACCESS_SECRET");
   }
+  if (Boolean(e.VAPID_PUBLIC_KEY) !== Boolean(e.VAPID_PRIVATE_KEY)) problems.push("  VAPID_PRIVATE_KEY: VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together (or neither: generated once into DATA_DIR)");
+  if (e.VAPID_PUBLIC_KEY && !/^[A-Za-z0-9_-]{87}$/.test(e.VAPID_PUBLIC_KEY)) problems.push("  VAPID_PUBLIC_KEY: must be an uncompressed P-256 public key, 87 base64url characters (npx web-push generate-vapid-keys)");
+  if (e.VAPID_PRIVATE_KEY && !/^[A-Za-z0-9_-]{43}$/.test(e.VAPID_PRIVATE_KEY)) problems.push("  VAPID_PRIVATE_KEY: must be a P-256 private key, 43 base64url characters (npx web-push generate-vapid-keys)");
+  if (e.FCM_SERVICE_ACCOUNT_FILE && e.FCM_SERVICE_ACCOUNT_JSON) problems.push("  FCM_SERVICE_ACCOUNT_JSON: set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both");
+  if (e.NODE_ENV === "production" && e.PUSH_ALLOW_PRIVATE_ENDPOINTS) problems.push("  PUSH_ALLOW_PRIVATE_ENDPOINTS: is for tests only; it must not be set in production");
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
 
   return {
@@ -187,6 +218,26 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     /** When set, /metrics is served on its own listener on HOST:port instead of the main port. */
     metricsPort: e.METRICS_PORT,
     seedStickers: e.SEED_STICKERS,
+    push: {
+      /** auto: Web Push always, FCM when a service account is set (else logged); log: every push only logged; off: none queued. */
+      sender: e.PUSH_SENDER,
+      includePreview: e.PUSH_INCLUDE_PREVIEW,
+      /** Test-only: endpoints on private/loopback addresses, and http: on loopback. */
+      allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS,
+      caFile: e.PUSH_CA_FILE,
+      vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
+      fcm: { serviceAccountFile: e.FCM_SERVICE_ACCOUNT_FILE, serviceAccountJson: e.FCM_SERVICE_ACCOUNT_JSON, apiUrl: e.FCM_API_URL },
+      ttlSec: e.PUSH_TTL_SEC,
+      requestTimeoutMs: e.PUSH_REQUEST_TIMEOUT_MS,
+      maxAttempts: e.PUSH_MAX_ATTEMPTS,
+      retryBaseMs: e.PUSH_RETRY_BASE_MS,
+      retryMaxMs: e.PUSH_RETRY_MAX_MS,
+      concurrency: e.PUSH_CONCURRENCY,
+      queueMaxJobs: e.PUSH_QUEUE_MAX_JOBS,
+      claimIdleMs: e.PUSH_CLAIM_IDLE_MS,
+      shutdownGraceMs: e.PUSH_SHUTDOWN_GRACE_MS,
+      maxSubscriptionsPerUser: e.PUSH_MAX_SUBSCRIPTIONS_PER_USER,
+    },
   };
 }
 

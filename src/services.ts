@@ -35,6 +35,8 @@ import { createOperationRunner } from "./pipeline/operation.ts";
 import { createPresenceService } from "./presence/presence.service.ts";
 import { memoryPresence, redisPresence } from "./presence/presence-store.ts";
 import { createProfileService } from "./profiles/profile.service.ts";
+import { createPush } from "./push/create-push.ts";
+import type { PushMetrics } from "./push/push-metrics.ts";
 import { InflightTracker } from "./shared/inflight.ts";
 import { createStickerService } from "./stickers/sticker.service.ts";
 import type { Storage } from "./storage/storage.ts";
@@ -53,6 +55,8 @@ export interface ServiceDeps {
   clusterBus?: ClusterBus | undefined;
   /** Counts each emit (metrics). */
   onEmit?: (ns: NamespaceName, event: string) => void;
+  /** Counts pushes sent, failed, retried, pruned (metrics). */
+  pushMetrics?: PushMetrics | undefined;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -74,6 +78,18 @@ export function createServices(deps: ServiceDeps) {
   const { userFacts, sessionCheck } = handshakeCaches;
   const users = createUserService({ users: userRecords, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
   const throttles = createThrottles(config.limits, redis);
+  const presenceStore = redis ? redisPresence(redis) : memoryPresence();
+  const readStates = createReadStateService({ conversations, messages: storage.messages, notifier });
+  // Pushes (docs/PUSH.md): started and stopped by app.ts; the services call its triggers.
+  const push = createPush({
+    config,
+    log: deps.log,
+    redis,
+    storage,
+    presence: presenceStore,
+    unreadTotal: (userId) => readStates.unreadTotal(userId),
+    metrics: deps.pushMetrics,
+  });
   const auth = createAuthService({
     userRecords,
     sessions,
@@ -84,6 +100,8 @@ export function createServices(deps: ServiceDeps) {
     onSessionRevoked: (sid) => {
       handshakeCaches.sessionRevoked(sid);
       notifier.endSession(sid, "session_revoked");
+      // Its devices stop getting this user's pushes (the device may be handed to someone else).
+      push.subscriptions.sessionEnded(sid).catch((err: unknown) => deps.log.error({ err, session: sid }, "push subscriptions of a revoked session not removed"));
     },
   });
 
@@ -95,8 +113,8 @@ export function createServices(deps: ServiceDeps) {
   const stickers = createStickerService({ stickers: storage.stickers });
   const windowSize = config.messaging.latestWindowSize;
   const window = redis ? redisLatestWindow(redis, windowSize) : memoryLatestWindow(windowSize);
-  const readStates = createReadStateService({ conversations, messages: storage.messages, notifier });
   const media = createMedia(config, deps.log, storage.uploads);
+  const inflight = new InflightTracker();
   const messages = createMessageService({
     messages: storage.messages,
     window,
@@ -105,8 +123,9 @@ export function createServices(deps: ServiceDeps) {
     maxPage: config.limits.historyMaxPage,
     validateAttachments: createAttachmentValidator({ isMediaOf: (url, userId) => media.uploads.ownedBy(url, userId), assertSticker: (s) => stickers.assertValid(s) }),
     canDelete: (ref, userId, m) => policies[ref.type].canDelete(ref, userId, m),
+    push: push.triggers,
+    afterwards: (job) => void inflight.run(job).catch((err: unknown) => deps.log.warn({ err }, "follow-up of a message change failed")),
   });
-  const inflight = new InflightTracker();
 
   return {
     storage,
@@ -121,11 +140,12 @@ export function createServices(deps: ServiceDeps) {
     messages,
     readStates,
     typing: createTypingService({ notifier, timeoutMs: config.messaging.typingTimeoutMs }),
-    couples: createCoupleService({ users: userRecords, partnerRequests: storage.partnerRequests, conversations, notifier, readStates, onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids) }),
-    groups: createGroupService({ groups: storage.groups, conversations, users: userRecords, window, notifier, readStates }),
+    couples: createCoupleService({ users: userRecords, partnerRequests: storage.partnerRequests, conversations, notifier, readStates, onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids), push: push.triggers }),
+    groups: createGroupService({ groups: storage.groups, conversations, users: userRecords, window, notifier, readStates, push: push.triggers }),
     dms: createDmService({ conversations, users: userRecords, messages, readStates }),
     profiles: createProfileService({ profiles: storage.profiles, users: userRecords }),
-    presence: createPresenceService({ store: redis ? redisPresence(redis) : memoryPresence(), users: userFacts, notifier }),
+    presence: createPresenceService({ store: presenceStore, users: userFacts, notifier }),
+    push,
     userFacts,
     sessionCheck,
     media,

@@ -11,7 +11,7 @@ import type { z } from "zod";
 import type { SocketAuthEvent } from "../auth/auth.schemas.ts";
 import type { ChangeModeEvent, ThinkingOfYouEvent } from "../couples/couple.schemas.ts";
 import type { ChatIdEvent, DeleteMessageEvent, EditMessageEvent, MarkReadEvent, SendMessageEvent, ToggleReactionEvent } from "../messaging/message.schemas.ts";
-import type { ChatMode, GroupSummary, Message, PartnerRequest, Reaction, UserCard } from "./models.ts";
+import type { ChatMode, GroupSummary, Message, PartnerRequest, Reaction, UnreadUpdate, UserCard } from "./models.ts";
 
 /** Position in the user's durable event stream; absent on ephemeral events. */
 export interface EventMeta {
@@ -83,6 +83,8 @@ export interface ServerEvents {
   group_updated: (p: { group: GroupSummary; meta?: EventMeta }) => void;
   group_member_removed: (p: { group_id: string; user_id: string; meta?: EventMeta }) => void;
   group_deleted: (p: { group_id: string; meta?: EventMeta }) => void;
+  /** Ephemeral, to every device of one user: a conversation's unread count, mention flag or mute changed. */
+  unread_update: (p: UnreadUpdate) => void;
   /** Sent on every connect so that even an idle client has a recovery offset (see docs/DELIVERY.md). */
   session: (p: { user_id: string; recovered: boolean; epoch: string; last_event_seq: number }) => void;
   /** Right before the server disconnects the socket for good: log in again (revoked) or refresh and reconnect (expired). */

@@ -69,8 +69,33 @@ export interface Message {
   deleted_at: string | null;
   /** user id → that user's reaction. */
   reactions: Record<string, Reaction>;
+  /** In a group, the members its `@username` tokens name (ids, in text order, the sender never); elsewhere empty. */
+  mentions: string[];
   mode: ChatMode | null;
   created_at: string;
+}
+
+/** One conversation's unread state for one user (GET /api/unread, the chat lists). */
+export interface UnreadState {
+  conversation_id: string;
+  type: ConversationType;
+  /** Messages from others above the user's read position that are not deleted (muted conversations count too). */
+  unread_count: number;
+  /** Whether one of those messages mentions the user. */
+  mentioned: boolean;
+  /** Until when the user muted it; null when not muted (or the mute has ended). */
+  muted_until: string | null;
+}
+
+/** What `unread_update` tells every device of a user when a conversation's unread state changed. */
+export interface UnreadUpdate {
+  conversation_id: string;
+  conversation_type: ConversationType;
+  unread_count: number;
+  mentioned: boolean;
+  muted_until: string | null;
+  /** The user's unread messages over every conversation. */
+  total_unread: number;
 }
 
 export interface PartnerRequest {

@@ -1,6 +1,7 @@
 import type { PartnerRequest } from "../contract/models.ts";
 import { sameShape, SentTimestamp, z } from "../shared/zod.ts";
 import { ObjectIdString, UserPublic } from "../users/user.schemas.ts";
+import { UnreadTotal, unreadStateFields } from "../messaging/unread.schemas.ts";
 
 export const CoupleChatId = z.string().regex(/^[0-9a-f]{24}_[0-9a-f]{24}$/, "must be a couple chat id (<user id>_<user id>)");
 export const ChatMode = z.enum(["normal", "fight", "incognito"]);
@@ -40,11 +41,13 @@ export const ChatSchema = z
     mode: ChatMode,
     last_seq: z.number().int().min(0),
     read_seq: z.number().int().min(0).openapi({ description: "The caller's read position" }),
-    unread_count: z.number().int().min(0),
+    ...unreadStateFields,
     read_positions: z.record(z.string(), z.number().int().min(0)).openapi({ description: "user id → that member's read seq" }),
     last_message_at: SentTimestamp.nullable(),
     created_at: SentTimestamp,
   })
   .openapi("Chat");
 
-export const ChatList = z.strictObject({ chats: z.array(ChatSchema).max(1) }).openapi("ChatList", { description: "The caller's couple chat, when there is one" });
+export const ChatList = z
+  .strictObject({ chats: z.array(ChatSchema).max(1), unread_total: UnreadTotal })
+  .openapi("ChatList", { description: "The caller's couple chat, when there is one" });

@@ -5,6 +5,8 @@ import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { ConversationRef } from "../messaging/conversation-policy.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
+import type { PushTriggers } from "../push/push-triggers.ts";
+import { unreadFields, type UserUnread } from "../messaging/unread.ts";
 import { badRequest, forbidden, notFound } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import { toUserPublic } from "../users/user.dto.ts";
@@ -20,6 +22,8 @@ export interface CoupleDeps {
   readStates: ReadStateService;
   /** Told after users' partner_id may have changed (the cached user facts of presence). */
   onPartnersChanged?: (userIds: string[]) => void;
+  /** Pushes to members with no device connected (src/push/push-triggers.ts); returns at once. */
+  push?: PushTriggers;
 }
 
 export function createCoupleService(d: CoupleDeps) {
@@ -70,6 +74,7 @@ export function createCoupleService(d: CoupleDeps) {
       const created = await d.partnerRequests.create({ id: newId(), sender_id: senderId, recipient_id: recipientId, created_at: new Date() });
       const dto = await toRequestDto(created);
       await d.notifier.toUsers("couples", [recipientId], "partner_request", { request: dto });
+      d.push?.partnerRequest(dto);
       return dto;
     },
 
@@ -115,20 +120,27 @@ export function createCoupleService(d: CoupleDeps) {
       return this.describeChat(chat.key, userId);
     },
 
-    async myChat(userId: string) {
+    async myChat(userId: string, unread?: UserUnread) {
       const partner = await partnerOf(userId);
       if (!partner) return null;
       const conv = await d.conversations.byKey(coupleKey(coupleChatId(userId, partner)));
-      return conv ? this.describeChat(conv.key, userId) : null;
+      return conv ? this.describeChat(conv.key, userId, unread) : null;
     },
 
-    async describeChat(key: string, userId: string) {
+    /** GET /api/chats: the caller's chat (if any) and their unread total over all conversations (one read for both). */
+    async listChats(userId: string) {
+      const unread = await d.readStates.unreadOf(userId);
+      const chat = await this.myChat(userId, unread);
+      return { chats: chat ? [chat] : [], unread_total: unread.total };
+    },
+
+    /** The chat as its member `userId` sees it; `unread` when the caller has read it already. */
+    async describeChat(key: string, userId: string, unread?: UserUnread) {
       const conv = await d.conversations.byKey(key);
       if (!conv) throw notFound("Chat");
-      const members = await d.conversations.members(key);
+      const [members, state] = await Promise.all([d.conversations.members(key), unread ?? d.readStates.unreadOf(userId)]);
       const users = await d.users.byIds(members.map((m) => m.user_id));
       const mine = members.find((m) => m.user_id === userId);
-      const unread = await d.readStates.unreadCounts(userId, [{ key, readSeq: mine?.read_seq ?? 0 }]);
       return {
         id: conv.public_id,
         type: "couple" as const,
@@ -136,7 +148,7 @@ export function createCoupleService(d: CoupleDeps) {
         mode: (conv.mode ?? "normal") as ChatMode,
         last_seq: conv.last_seq,
         read_seq: mine?.read_seq ?? 0,
-        unread_count: unread.get(key) ?? 0,
+        ...unreadFields(state.byKey.get(key)),
         read_positions: Object.fromEntries(members.map((m) => [m.user_id, m.read_seq])),
         last_message_at: conv.last_message_at?.toISOString() ?? null,
         created_at: conv.created_at.toISOString(),
@@ -154,6 +166,7 @@ export function createCoupleService(d: CoupleDeps) {
       if (partner !== recipientId) throw forbidden("recipient_user_id: is not your partner");
       const me = await d.users.byId(userId);
       await d.notifier.toUsers("couples", [recipientId], "thinking_of_you_received", { from: toUserPublic(me!), at: new Date().toISOString() });
+      d.push?.thinkingOfYou(me!, recipientId);
     },
   };
 }

@@ -4,6 +4,7 @@
 import { z } from "../shared/zod.ts";
 import { MessageSchema } from "../messaging/message.schemas.ts";
 import { UserPublic } from "../users/user.schemas.ts";
+import { UnreadTotal, unreadStateFields } from "../messaging/unread.schemas.ts";
 
 export const DmId = z
   .string()
@@ -22,10 +23,11 @@ export const DmThreadList = z
           with: UserPublic.nullable().openapi({ description: "The other participant (null if that user is gone)" }),
           latest: MessageSchema.nullable(),
           last_seq: z.number().int().min(0),
-          unread_count: z.number().int().min(0),
+          ...unreadStateFields,
           read_positions: z.record(z.string(), z.number().int().min(0)).openapi({ description: "user id → that participant's read seq" }),
         })
         .openapi("DmThread"),
     ),
+    unread_total: UnreadTotal,
   })
   .openapi("DmThreadList", { description: "The caller's DM threads, most recent first" });

@@ -2,6 +2,7 @@
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { MessageService } from "../messaging/message.service.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
+import { unreadFields } from "../messaging/unread.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import { toUserPublic } from "../users/user.dto.ts";
 
@@ -9,15 +10,13 @@ const MAX_THREADS = 500;
 
 export function createDmService(d: { conversations: ConversationRepository; users: UserRepository; messages: MessageService; readStates: ReadStateService }) {
   return {
+    /** The threads, and the caller's unread total over all conversations (one batched read gives both). */
     async threads(userId: string) {
       const threads = await d.conversations.listOf(userId, "dm", MAX_THREADS);
       const members = await Promise.all(threads.map((t) => d.conversations.members(t.conversation.key)));
-      const [unread, users] = await Promise.all([
-        d.readStates.unreadCounts(userId, threads.map((t) => ({ key: t.conversation.key, readSeq: t.member.read_seq }))),
-        d.users.byIds([...new Set(members.flat().map((m) => m.user_id))]),
-      ]);
+      const [unread, users] = await Promise.all([d.readStates.unreadOf(userId), d.users.byIds([...new Set(members.flat().map((m) => m.user_id))])]);
       const cards = new Map(users.map((u) => [u.id, toUserPublic(u)]));
-      return Promise.all(
+      const list = await Promise.all(
         threads.map(async ({ conversation: c }, i) => {
           const memberIds = members[i]!.map((m) => m.user_id);
           const ref = { key: c.key, type: "dm" as const, ns: "dm" as const, publicId: c.key, memberIds, mode: null };
@@ -28,11 +27,12 @@ export function createDmService(d: { conversations: ConversationRepository; user
             with: cards.get(otherId) ?? null,
             latest: latest ?? null,
             last_seq: c.last_seq,
-            unread_count: unread.get(c.key) ?? 0,
+            ...unreadFields(unread.byKey.get(c.key)),
             read_positions: Object.fromEntries(members[i]!.map((m) => [m.user_id, m.read_seq])),
           };
         }),
       );
+      return { threads: list, unread_total: unread.total };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { GroupSummary } from "../contract/models.ts";
 import { httpUrl, sameShape, SentTimestamp, trimmedText, z } from "../shared/zod.ts";
 import { ObjectIdString } from "../users/user.schemas.ts";
+import { UnreadTotal, unreadStateFields } from "../messaging/unread.schemas.ts";
 
 export const GroupId = z
   .string()
@@ -66,8 +67,14 @@ export const GroupList = z
   .strictObject({
     groups: z.array(
       z
-        .strictObject({ ...summaryFields, is_member: z.boolean(), unread_count: z.number().int().min(0).openapi({ description: "0 unless the caller is a member" }) })
+        .strictObject({
+          ...summaryFields,
+          is_member: z.boolean(),
+          ...unreadStateFields,
+          unread_count: unreadStateFields.unread_count.openapi({ description: "0 unless the caller is a member (muted groups count too)" }),
+        })
         .openapi("GroupListItem"),
     ),
+    unread_total: UnreadTotal,
   })
   .openapi("GroupList");

@@ -9,6 +9,8 @@ import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository, MemberRecord, MemberRole } from "../messaging/conversation.repository.ts";
 import type { LatestWindow } from "../messaging/latest-window.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
+import type { PushTriggers } from "../push/push-triggers.ts";
+import { unreadFields } from "../messaging/unread.ts";
 import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
 import { DuplicateKeyError } from "../storage/errors.ts";
 import type { UserRepository } from "../users/user.repository.ts";
@@ -23,6 +25,8 @@ export interface GroupDeps {
   window: LatestWindow;
   notifier: Notifier;
   readStates: ReadStateService;
+  /** Pushes to members with no device connected (src/push/push-triggers.ts); returns at once. */
+  push?: PushTriggers;
 }
 
 const MAX_LISTED = 500;
@@ -90,19 +94,16 @@ export function createGroupService(d: GroupDeps) {
       return (await d.conversations.keysOf(userId)).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
     },
 
+    /** The visible groups with the caller's unread state in each (none where not a member), and the caller's unread total over all conversations. */
     async list(userId: string, mineOnly: boolean) {
-      const groups = await d.groups.listVisible(userId, mineOnly, MAX_LISTED);
+      const [groups, unread] = await Promise.all([d.groups.listVisible(userId, mineOnly, MAX_LISTED), d.readStates.unreadOf(userId)]);
       const members = await Promise.all(groups.map((g) => d.conversations.members(groupKey(g.id))));
-      const mine = groups.flatMap((g, i) => {
-        const me = members[i]!.find((m) => m.user_id === userId);
-        return me ? [{ key: groupKey(g.id), readSeq: me.read_seq }] : [];
-      });
-      const unread = await d.readStates.unreadCounts(userId, mine);
-      return groups.map((g, i) => ({
+      const list = groups.map((g, i) => ({
         ...toGroupSummary(g, members[i]!),
         is_member: members[i]!.some((m) => m.user_id === userId),
-        unread_count: unread.get(groupKey(g.id)) ?? 0,
+        ...unreadFields(unread.byKey.get(groupKey(g.id))),
       }));
+      return { groups: list, unread_total: unread.total };
     },
 
     async get(userId: string, groupId: string) {
@@ -130,6 +131,7 @@ export function createGroupService(d: GroupDeps) {
         throw err;
       }
       d.notifier.joinConversation(target(groupId), members.map((m) => m.user_id));
+      for (const memberId of memberIds) d.push?.groupInvite(groupId, userId, memberId);
       const group = await summary(groupId);
       await d.notifier.toConversation(target(groupId), "group_updated", { group });
       return { group, created: true };
@@ -171,6 +173,7 @@ export function createGroupService(d: GroupDeps) {
       await assertUsersExist([memberId]);
       const added = await addMember(groupId, memberId, role);
       if (!added) throw badRequest("user_id: is already a member");
+      d.push?.groupInvite(groupId, userId, memberId);
       return added;
     },
 

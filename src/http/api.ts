@@ -10,8 +10,10 @@ import { eventsRouter } from "./events.router.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 import { groupMessagesRouter, groupsRouter } from "./groups.router.ts";
 import { profilesRouter } from "./profiles.router.ts";
+import { pushRouter } from "./push.router.ts";
 import type { RouteKit } from "./route.ts";
 import { stickerImages, stickersRouter } from "./stickers.router.ts";
+import { unreadRouter } from "./unread.router.ts";
 import { avatarRouter, uploadsRouter } from "./uploads.router.ts";
 import { usersRouter } from "./users.router.ts";
 
@@ -30,8 +32,10 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api/groups", groupsRouter(at("/api/groups"), s.groups));
   app.use("/api/messages", groupMessagesRouter(at("/api/messages"), messageDeps("group")));
   app.use("/api/dm", dmRouter(at("/api/dm"), s.dms, messageDeps("dm")));
+  app.use("/api/unread", unreadRouter(at("/api/unread"), s.readStates));
   app.use("/api/profiles", profilesRouter(at("/api/profiles"), s.profiles));
   app.use("/api/stickers", stickersRouter(at("/api/stickers"), s.stickers));
+  app.use("/api/push", pushRouter(at("/api/push"), s.push, { allowPrivateEndpoints: config.push.allowPrivateEndpoints, maxPerUser: config.push.maxSubscriptionsPerUser }));
   app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics, maxPage }));
   app.use(stickerImages());
 }

@@ -1,5 +1,5 @@
 // The message routes every conversation kind shares (latest, history, post, edit, delete,
-// reactions, by id, by timestamp, read position). Each kind mounts them with its own
+// reactions, by id, by timestamp, read position, mute). Each kind mounts them with its own
 // paths and policy, so groups, DMs and couple chats cannot drift apart.
 import type { MessageService } from "../messaging/message.service.ts";
 import type { ConversationPolicy } from "../messaging/conversation-policy.ts";
@@ -17,6 +17,9 @@ import {
   ReadResult,
   SendMessageBody,
 } from "../messaging/message.schemas.ts";
+import { MuteBody, MuteState } from "../messaging/unread.schemas.ts";
+import { MUTED_FOREVER } from "../messaging/unread.ts";
+import { AppError } from "../shared/errors.ts";
 import { z } from "../shared/zod.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 import { randomUUID } from "node:crypto";
@@ -30,6 +33,8 @@ export interface MessageRoutePaths {
   byId: string;
   byTs?: string;
   read: string;
+  /** PUT and DELETE: the caller's mute. Registered before `item`, which may have the same shape (/:id/:messageId). */
+  mute: string;
 }
 
 export interface MessageRouteOptions {
@@ -59,6 +64,30 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
   const outsider = o.forbidden ? { 403: o.forbidden } : {};
   const either = (why: string) => ({ 403: [o.forbidden, why].filter(Boolean).join("; or ") });
   const deleted = "The message is deleted";
+
+  // Before the item routes: where `item` is /:conversation/:messageId, "mute" would be taken for a message id.
+  defineRoute(
+    r,
+    {
+      method: "put",
+      path: o.paths.mute,
+      summary: "Mute the conversation for the caller, until a time or for good (its messages still count as unread)",
+      tag,
+      auth: true,
+      params: conv,
+      body: MuteBody,
+      response: MuteState,
+      errors: { ...outsider, 400: "Invalid input, or an `until` that is not in the future", 404: "No such conversation, or the caller is not in it (a DM exists from its first message)" },
+      steps: read,
+      conversation,
+    },
+    async ({ body, caller, ref }) => o.readStates.mute(ref, caller.userId, muteEnd(body)),
+  );
+  defineRoute(
+    r,
+    { method: "delete", path: o.paths.mute, summary: "Unmute the conversation for the caller (unmuting twice is harmless)", tag, auth: true, params: conv, response: MuteState, errors: { ...outsider, 404: "No such conversation, or the caller is not in it" }, steps: read, conversation },
+    async ({ caller, ref }) => o.readStates.mute(ref, caller.userId, null),
+  );
 
   defineRoute(r, { method: "get", path: o.paths.latest, summary: "The latest N messages (read model), oldest first", tag, auth: true, params: conv, query: LatestQuery, response: MessageList, errors: outsider, steps: read, conversation },
     async ({ query, ref }) => ({ messages: await o.messages.latest(ref, query.count) }));
@@ -110,4 +139,13 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
 
   defineRoute(r, { method: "post", path: o.paths.read, summary: "Store the caller's read position and send a read receipt", tag, auth: true, params: conv, body: MarkReadBody, response: ReadResult, errors: { ...outsider, 400: "Invalid input, or a seq beyond the newest message" }, steps: read, conversation },
     async ({ body, caller, ref }) => o.readStates.markRead(ref, caller.userId, body.seq));
+}
+
+/** When a mute body ends: for good is a fixed far date; a time must be ahead (a past one is most likely a client's clock or zone). */
+function muteEnd(body: MuteBody): Date {
+  if ("forever" in body) return MUTED_FOREVER;
+  const until = new Date(body.until);
+  if (Number.isNaN(until.getTime())) throw new AppError("validation_error", "until: must be an ISO 8601 date-time");
+  if (until.getTime() <= Date.now()) throw new AppError("validation_error", "until: must be in the future");
+  return until > MUTED_FOREVER ? MUTED_FOREVER : until;
 }

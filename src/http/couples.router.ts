@@ -49,10 +49,7 @@ export function chatsRouter(kit: Omit<RouteKit, "router">, couples: CoupleServic
   defineRoute(r, { method: "post", path: "/", summary: "The couple's chat with your partner (created on first call)", tag, auth: true, body: CreateChatBody, response: ChatSchema, errors: { 403: "recipient_id is not the caller's partner" } },
     ({ caller, body }) => couples.openChat(caller.userId, body.recipient_id));
   defineRoute(r, { method: "get", path: "/", summary: "The caller's couple chat, if any", tag, auth: true, response: ChatList },
-    async ({ caller }) => {
-      const chat = await couples.myChat(caller.userId);
-      return { chats: chat ? [chat] : [] };
-    });
+    ({ caller }) => couples.listChats(caller.userId));
   defineRoute(r, { method: "get", path: "/:id", summary: "One couple chat (members only; others get 404)", tag, auth: true, params: ChatIdParams, response: ChatSchema, steps: { access: "read" }, conversation: { policy: messages.policy, param: "id" } },
     ({ caller, ref }) => couples.describeChat(ref.key, caller.userId));
   mountMessageRoutes(r, {
@@ -69,6 +66,7 @@ export function chatsRouter(kit: Omit<RouteKit, "router">, couples: CoupleServic
       byId: "/:id/messages/:messageId",
       byTs: "/:id/messages/by-ts/:timestamp",
       read: "/:id/read",
+      mute: "/:id/mute",
     },
   });
   return r.router;

@@ -8,7 +8,7 @@ import { mountMessageRoutes, type MessageRouteOptions } from "./conversation-mes
 export function dmRouter(kit: Omit<RouteKit, "router">, dms: DmService, messages: Omit<MessageRouteOptions, "tag" | "param" | "idSchema" | "paths">): Router {
   const r: RouteKit = { ...kit, router: Router() };
   defineRoute(r, { method: "get", path: "/threads", summary: "The caller's DM threads with the latest message and unread count", tag: "dm", auth: true, response: DmThreadList },
-    async ({ caller }) => ({ threads: await dms.threads(caller.userId) }));
+    ({ caller }) => dms.threads(caller.userId));
   // The route checks the id's shape; the DM policy that the names are different and sorted,
   // that the caller is one of them (403) and that the other exists (404).
   mountMessageRoutes(r, {
@@ -26,6 +26,7 @@ export function dmRouter(kit: Omit<RouteKit, "router">, dms: DmService, messages
       byId: "/:dm_id/by-id/:messageId",
       byTs: "/:dm_id/by-ts/:timestamp",
       read: "/:dm_id/read",
+      mute: "/:dm_id/mute",
     },
   });
   return r.router;

@@ -12,7 +12,7 @@ export function groupsRouter(kit: Omit<RouteKit, "router">, groups: GroupService
   const notManager = "The caller is not the group's owner or an admin";
   const missing = "No group has this id, or it is private and the caller is not a member";
   defineRoute(r, { method: "get", path: "/", summary: "Public groups and the caller's groups (?mine=true: only the caller's), with unread counts", tag, auth: true, query: ListGroupsQuery, response: GroupList },
-    async ({ caller, query }) => ({ groups: await groups.list(caller.userId, query.mine === "true") }));
+    ({ caller, query }) => groups.list(caller.userId, query.mine === "true"));
   defineRoute(
     r,
     {
@@ -75,6 +75,7 @@ export function groupMessagesRouter(kit: Omit<RouteKit, "router">, messages: Omi
       byId: "/:groupId/by-id/:messageId",
       byTs: "/:groupId/by-ts/:timestamp",
       read: "/:groupId/read",
+      mute: "/:groupId/mute",
     },
   });
   return r.router;

@@ -1,11 +1,26 @@
 // Prometheus metrics. One registry per app instance (tests start several in one process).
 import type { RequestHandler } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { PushMetrics } from "../push/push-metrics.ts";
 
 export function createMetrics(enabled: boolean) {
   const registry = new Registry();
   if (enabled) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const pushSent = new Counter({ name: "chat_push_sent_total", help: "Pushes a push service took, by sender (webpush, fcm, log)", labelNames: ["sender"], registers });
+  const pushFailed = new Counter({ name: "chat_push_failed_total", help: "Pushes given up: rejected (4xx), exhausted (PUSH_MAX_ATTEMPTS), expired (past PUSH_TTL_SEC), error", labelNames: ["sender", "reason"], registers });
+  const pushRetried = new Counter({ name: "chat_push_retried_total", help: "Push attempts scheduled again after 429/5xx/timeout/network errors", labelNames: ["sender"], registers });
+  const pushPruned = new Counter({ name: "chat_push_subscriptions_pruned_total", help: "Push subscriptions removed: gone (404/410/UNREGISTERED), session_ended, logout, replaced (per-user cap)", labelNames: ["reason"], registers });
+  const pushSkipped = new Counter({ name: "chat_push_skipped_total", help: "Recipients with devices who got no push: online, muted, blocked, not_member", labelNames: ["reason"], registers });
+  const pushEnqueueFailed = new Counter({ name: "chat_push_enqueue_failed_total", help: "Push jobs that could not be queued (Redis unreachable): lost", registers });
+  const push: PushMetrics = {
+    sent: (sender) => pushSent.inc({ sender }),
+    failed: (sender, reason) => pushFailed.inc({ sender, reason }),
+    retried: (sender) => pushRetried.inc({ sender }),
+    pruned: (reason, count = 1) => pushPruned.inc({ reason }, count),
+    skipped: (reason) => pushSkipped.inc({ reason }),
+    enqueueFailed: () => pushEnqueueFailed.inc(),
+  };
   const metrics = {
     registry,
     socketsConnected: new Gauge({ name: "chat_sockets_connected", help: "Connected sockets", labelNames: ["namespace"], registers }),
@@ -25,6 +40,12 @@ export function createMetrics(enabled: boolean) {
     /** Reports the operations in flight (what a graceful shutdown waits for) at each scrape. */
     trackInflight(count: () => number) {
       new Gauge({ name: "chat_operations_in_flight", help: "Client operations (socket events, REST requests) in progress", registers, collect() { this.set(count()); } });
+    },
+    /** The push counters, as the push subsystem reports them (src/push/push-metrics.ts). */
+    push,
+    /** Reports the push queue's depth at each scrape (Redis: the whole cluster's). */
+    trackPushQueue(depth: () => Promise<number>) {
+      new Gauge({ name: "chat_push_queue_depth", help: "Push jobs waiting, delayed for a retry, or in hand", registers, async collect() { this.set(await depth().catch(() => -1)); } });
     },
     handler: (async (_req, res) => {
       res.setHeader("Content-Type", registry.contentType);

@@ -25,6 +25,8 @@ export interface MemberRecord {
   /** The highest seq the member has read; 0 before the first read. */
   read_seq: number;
   read_at: Date | null;
+  /** Until when the member muted the conversation; null: not muted. "For good" is a far date (read-state.service.ts). */
+  muted_until: Date | null;
 }
 
 export interface NewConversation {
@@ -68,4 +70,6 @@ export interface ConversationRepository {
    * same instant can leave the lower one until the next receipt.
    */
   markRead(key: string, userId: string, seq: number, at: Date): Promise<{ seq: number; advanced: boolean } | null>;
+  /** Sets (a date) or clears (null) the member's mute; false when not a member. */
+  setMute(key: string, userId: string, until: Date | null): Promise<boolean>;
 }

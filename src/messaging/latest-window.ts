@@ -101,6 +101,12 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 if #ARGV >= 4 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 
+/** A window entry: written before messages had `mentions` (kept up to a day), it reads as mentioning nobody. */
+function readWindowed(json: string): Message {
+  const m = JSON.parse(json) as Omit<Message, "mentions"> & { mentions?: string[] };
+  return { ...m, mentions: m.mentions ?? [] };
+}
+
 export function redisLatestWindow(redis: Redis, size: number, ttlSec = 24 * 3600): LatestWindow {
   const keys = (key: string) => [`chat:latest:{${key}}:list`, `chat:latest:{${key}}:top`, `chat:latest:{${key}}:v`] as const;
   return {
@@ -110,7 +116,7 @@ export function redisLatestWindow(redis: Redis, size: number, ttlSec = 24 * 3600
       if (!res) return null;
       const [items, topSeq, version] = res.map(([, value]) => value) as [string[], string | null, string | null];
       if (topSeq === null) return null;
-      return { messages: items.map((m) => JSON.parse(m) as Message), version: Number(version ?? 0) };
+      return { messages: items.map(readWindowed), version: Number(version ?? 0) };
     },
     async version(key) {
       return Number((await redis.get(keys(key)[2])) ?? 0);

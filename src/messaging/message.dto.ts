@@ -43,15 +43,25 @@ export function toMessage(m: MessageRecord | (Omit<MessageRecord, "seq"> & { seq
     deleted: m.deleted,
     deleted_at: m.deleted_at ? m.deleted_at.toISOString() : null,
     reactions: m.deleted ? {} : toReactions(m.reactions),
+    mentions: m.deleted ? [] : [...(m.mentions ?? [])],
     mode: m.mode ?? null,
     created_at: m.created_at.toISOString(),
   };
 }
 
 /**
- * What every message is when it is sent: not edited, not deleted, no reactions. The same
- * in the database and on the wire; fresh arrays and objects on every call.
+ * What every message is when it is sent: not edited, not deleted, no reactions, mentioning
+ * nobody (a group message's own mentions come after it). The same in the database and on
+ * the wire; fresh arrays and objects on every call.
  */
 export function sentState() {
-  return { edited: false, last_edited_at: null, edits: [] as never[], deleted: false, deleted_at: null, reactions: {} as Record<string, never> };
+  return {
+    edited: false,
+    last_edited_at: null,
+    edits: [] as never[],
+    deleted: false,
+    deleted_at: null,
+    reactions: {} as Record<string, never>,
+    mentions: [] as string[],
+  };
 }

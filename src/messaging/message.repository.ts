@@ -27,6 +27,8 @@ export interface MessageRecord {
   deleted_at: Date | null;
   /** By user id (24 hex digits, never user input). */
   reactions: Record<string, StoredReaction>;
+  /** The members the text mentions (user ids, text order, no duplicates; resolved by the service). Empty once deleted. */
+  mentions: string[];
   mode: ChatMode | null;
   created_at: Date;
 }
@@ -34,7 +36,22 @@ export interface MessageRecord {
 export type NewMessage = Pick<
   MessageRecord,
   "id" | "conversation_key" | "client_message_id" | "sender_id" | "sender" | "text" | "kind" | "media" | "sticker" | "reply_to" | "mode" | "created_at"
->;
+> & {
+  /** None when absent. */
+  mentions?: readonly string[];
+};
+
+/** One member's unread state in one conversation. */
+export interface UnreadRow {
+  user_id: string;
+  conversation_key: string;
+  read_seq: number;
+  /** Messages with seq > read_seq from other senders that are not deleted. */
+  unread: number;
+  /** Whether one of those mentions the member. */
+  mentioned: boolean;
+  muted_until: Date | null;
+}
 
 export interface MessageRepository {
   /**
@@ -59,9 +76,12 @@ export interface MessageRepository {
   atTime(key: string, at: Date): Promise<MessageRecord | null>;
   /** The highest seq stored in the conversation, 0 if none. */
   lastSeq(key: string): Promise<number>;
-  /** Sets the text, marks it edited and keeps the previous text in `edits`; null when missing or deleted. */
-  edit(key: string, id: string, text: string, at: Date): Promise<MessageRecord | null>;
-  /** Wipes the content (text, media, sticker, reply, edits, reactions) and marks it deleted; keeps its seq. Null when missing. */
+  /**
+   * Sets the text and its mentions (replacing the previous ones), marks it edited and keeps
+   * the previous text in `edits`; null when missing or deleted.
+   */
+  edit(key: string, id: string, text: string, at: Date, mentions?: readonly string[]): Promise<MessageRecord | null>;
+  /** Wipes the content (text, media, sticker, reply, edits, reactions, mentions) and marks it deleted; keeps its seq. Null when missing. */
   tombstone(key: string, id: string, at: Date): Promise<MessageRecord | null>;
   /**
    * The user's reaction: the same emoji again removes it, another replaces it (one per
@@ -70,4 +90,18 @@ export interface MessageRepository {
   toggleReaction(key: string, id: string, userId: string, reaction: StoredReaction): Promise<MessageRecord | null>;
   /** Per conversation: messages with seq > afterSeq from senders other than userId that are not deleted. */
   unreadCounts(userId: string, positions: readonly { key: string; afterSeq: number }[]): Promise<Map<string, number>>;
+
+  // Read state. These read the members' records with the messages, in the database, so a
+  // count never needs a query per conversation, and the message service (which holds this
+  // repository only) can address and resolve members.
+
+  /**
+   * The unread state of every membership of each of these users (each conversation they are
+   * in): one batched read whatever the number of conversations.
+   */
+  unreadOfUsers(userIds: readonly string[]): Promise<UnreadRow[]>;
+  /** Up to `limit` member ids of the conversation (who its unread updates go to). */
+  memberIds(key: string, limit: number): Promise<string[]>;
+  /** The members of the conversation among these usernames (how `@username` mentions resolve). */
+  membersNamed(key: string, usernames: readonly string[]): Promise<{ user_id: string; username: string }[]>;
 }

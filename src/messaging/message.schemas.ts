@@ -156,6 +156,9 @@ export const MessageSchema = z
     deleted: z.boolean().openapi({ description: "A tombstone: it keeps id, seq, sender and timestamps, and nothing of its content" }),
     deleted_at: SentTimestamp.nullable(),
     reactions: Reactions,
+    mentions: z
+      .array(z.string())
+      .openapi({ description: "In a group: the members its `@username` tokens name (user ids, in text order, no duplicates, never the sender; others are ignored). Elsewhere, and once deleted, empty" }),
     mode: z.enum(["normal", "fight", "incognito"]).nullable().openapi({ description: "The couple chat's mode when it was sent; null elsewhere" }),
     created_at: SentTimestamp,
   })

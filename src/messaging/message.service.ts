@@ -1,7 +1,8 @@
 // The one message machinery behind couples, groups and DMs: send (idempotent, gap-free
 // seq), edit, delete, reactions and reads. The conversation kind only enters through its
-// policy; after changing data, this service does its own fan-out through the notifier.
-// The seq itself comes from the repository (MessageRepository.append).
+// policy; after changing data, this service does its own fan-out through the notifier,
+// unread updates included (unread.ts). The seq itself comes from the repository
+// (MessageRepository.append), and so do the members mentions resolve to (mentions.ts).
 import type { Message } from "../contract/models.ts";
 import type { Actor } from "./actor-directory.ts";
 import { AppError, forbidden, notFound } from "../shared/errors.ts";
@@ -12,6 +13,9 @@ import type { LatestWindow } from "./latest-window.ts";
 import type { MessageRecord, MessageRepository } from "./message.repository.ts";
 import { reactionSummary, sentState, toMessage, toReactions } from "./message.dto.ts";
 import type { SendMessageBody } from "./message.schemas.ts";
+import type { PushTriggers } from "../push/push-triggers.ts";
+import { resolveMentions } from "./mentions.ts";
+import { createUnreadUpdates } from "./unread.ts";
 
 export interface MessageDeps {
   messages: MessageRepository;
@@ -22,9 +26,19 @@ export interface MessageDeps {
   /** Checks media URLs (uploaded here by the sender) and sticker references (they exist). */
   validateAttachments(input: SendMessageBody, senderId: string): Promise<void>;
   canDelete(ref: ConversationRef, userId: string, message: MessageRecord): Promise<boolean>;
+  /** Pushes to members with no device connected (src/push/push-triggers.ts); returns at once. */
+  push?: PushTriggers;
+  /**
+   * Runs follow-up work after the answer (the other members' unread updates): not on the
+   * sender's ack path, but tracked so a graceful shutdown waits for it. Default: awaited inline.
+   */
+  afterwards?: (job: () => Promise<unknown>) => void;
 }
 
 export function createMessageService(d: MessageDeps) {
+  const unread = createUnreadUpdates({ messages: d.messages, notifier: d.notifier });
+  const afterwards = async (job: () => Promise<unknown>) => (d.afterwards ? d.afterwards(job) : void (await job()));
+
   async function findInConversation(ref: ConversationRef, messageId: string): Promise<MessageRecord> {
     const m = ID_PATTERN.test(messageId) ? await d.messages.byId(ref.key, messageId) : null;
     if (!m) throw notFound("Message");
@@ -73,14 +87,16 @@ export function createMessageService(d: MessageDeps) {
       };
 
       if (ref.mode === "incognito") {
-        // Delivered live only: never stored, never in the sync log, no seq.
+        // Delivered live only: never stored, never in the sync log, no seq (nor unread: it never counts).
         const message = toMessage({ ...base, seq: null, ...sentState() });
         await d.notifier.toConversation(ref, "new_message", { message }, { durable: false });
         await ackToSender(ref, actor, message, false);
+        d.push?.message(ref, message);
         return { message, duplicate: false };
       }
 
-      const { message: stored, created } = await d.messages.append(base);
+      const mentions = await resolveMentions(d.messages, ref, actor.id, input.text);
+      const { message: stored, created } = await d.messages.append({ ...base, mentions });
       if (stored.conversation_key !== ref.key) {
         throw new AppError("conflict", "client_message_id: already used for a message in another conversation");
       }
@@ -90,6 +106,8 @@ export function createMessageService(d: MessageDeps) {
         await d.notifier.toConversation(ref, "new_message", { message });
       }
       await ackToSender(ref, actor, message, !created);
+      if (created) await afterwards(() => unread.afterSend(ref, stored));
+      if (created) d.push?.message(ref, message);
       return { message, duplicate: !created };
     },
 
@@ -97,9 +115,12 @@ export function createMessageService(d: MessageDeps) {
       const m = await findInConversation(ref, messageId);
       if (m.sender_id !== actor.id) throw forbidden("Only the sender can edit a message");
       if (m.deleted) throw new AppError("conflict", "A deleted message cannot be edited");
-      const updated = await d.messages.edit(ref.key, m.id, text, new Date());
+      const mentions = await resolveMentions(d.messages, ref, actor.id, text);
+      const updated = await d.messages.edit(ref.key, m.id, text, new Date(), mentions);
       if (!updated) throw new AppError("conflict", "A deleted message cannot be edited");
-      return changed(ref, "message_updated", updated);
+      const message = await changed(ref, "message_updated", updated);
+      await afterwards(() => unread.afterEdit(ref, m, updated));
+      return message;
     },
 
     async remove(ref: ConversationRef, actor: Actor, messageId: string): Promise<Message> {
@@ -109,7 +130,9 @@ export function createMessageService(d: MessageDeps) {
       // The content is wiped, not hidden: a tombstone keeps only what ordering needs.
       const updated = await d.messages.tombstone(ref.key, m.id, new Date());
       if (!updated) throw notFound("Message");
-      return changed(ref, "message_deleted", updated);
+      const message = await changed(ref, "message_deleted", updated);
+      await afterwards(() => unread.afterDelete(ref, m));
+      return message;
     },
 
     async toggleReaction(ref: ConversationRef, actor: Actor, messageId: string, emoji: string) {
@@ -121,6 +144,7 @@ export function createMessageService(d: MessageDeps) {
       const result = { conversation_id: ref.publicId, message_id: messageId, reactions, summary: reactionSummary(reactions) };
       await d.window.invalidate(ref.key);
       await d.notifier.toConversation(ref, "message_reaction_update", result);
+      d.push?.reaction(ref, m, actor, after.reactions[actor.id]?.emoji);
       return result;
     },
 

@@ -139,6 +139,9 @@ async function fill(s: Storage): Promise<Filled> {
   const g1 = await send(groupKey, a, "welcome to the group");
   await send(groupKey, c, "thanks", { reply_to: { message_id: g1.id, sender: card(a), text: g1.text, timestamp: g1.created_at.toISOString(), kind: "text" } });
   await send(groupKey, d, "", { kind: "sticker", sticker: { pack_id: "basic", sticker_id: "wave", url: "/stickers/basic/wave.svg" } });
+  // Mentions (issue 14): d is mentioned by c, and mutes the group.
+  await send(groupKey, c, `@${d.username} look`, { mentions: [d.id] });
+  await s.conversations.setMute(groupKey, d.id, at(86_400 * 365));
   const g4 = await send(groupKey, c, "to be deleted");
   await send(dmKey, b, "psst");
   await s.messages.edit(coupleKey, m1.id, "hello, edited", at(100));
@@ -283,6 +286,9 @@ describe("db:copy", () => {
           [filled.users[3]!.id, "member", 1],
         ].sort(),
       );
+      // A copied mention is a mention there too (SQLite rebuilds its mention rows from the message), and so is the mute.
+      const ofD = (await s.messages.unreadOfUsers([filled.users[3]!.id])).find((r) => r.conversation_key === filled.groupKey);
+      assert.deepEqual([ofD?.unread, ofD?.mentioned, ofD?.muted_until?.toISOString()], [2, true, at(86_400 * 365).toISOString()], `${s.kind}: d's unread state`);
       const [first1] = await s.messages.latest(filled.coupleKey, 3);
       assert.equal(first1?.text, "hello, edited");
       assert.equal(first1?.edits.length, 1);

@@ -197,6 +197,22 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   await s.messages.tombstone(dm, newId(), new Date());
   await s.messages.toggleReaction(dm, first.message.id, b!.id, { emoji: "👍", at: new Date(), username: "b" });
   await s.messages.unreadCounts(b!.id, [{ key: dm, afterSeq: 3 }, { key: couple, afterSeq: 0 }]);
+  await s.messages.unreadCounts(b!.id, []);
+  // read state: mentions written, edited and wiped; unread of one and of several users; members
+  const mentioning = await s.messages.append(msg(dm, a!.id, { mentions: [b!.id] }));
+  await s.messages.edit(dm, mentioning.message.id, "again", new Date(), [b!.id, c!.id]);
+  await s.conversations.setMute(dm, b!.id, new Date(Date.now() + HOUR));
+  await s.conversations.setMute(dm, b!.id, null);
+  await s.conversations.setMute(dm, newId(), null);
+  await s.messages.unreadOfUsers([b!.id]);
+  await s.messages.unreadOfUsers([a!.id, b!.id, newId()]);
+  await s.messages.unreadOfUsers([]);
+  await s.messages.tombstone(dm, mentioning.message.id, new Date());
+  await s.messages.memberIds(dm, 10);
+  await s.messages.memberIds(dm, 0);
+  await s.messages.membersNamed(dm, [a!.username, "nobody_here"]);
+  await s.messages.membersNamed(dm, ["nobody_here"]);
+  await s.messages.membersNamed(dm, []);
 
   // events, with a second node appending at the same time
   await s.events.stream();

@@ -139,6 +139,13 @@ async function exercise(s: Storage): Promise<void> {
   await s.messages.toggleReaction(key, "m3", "ub", { emoji: "b", at: later(7), username: "ub" });
   await s.messages.tombstone(key, "m2", later(8));
   await s.messages.unreadCounts("ub", [{ key, afterSeq: 0 }]);
+  await s.messages.append({ ...message(4), mentions: ["ub"] });
+  await s.messages.edit(key, "m4", "again", later(9), ["ub", "uc"]);
+  await s.messages.unreadOfUsers(["ua", "ub"]);
+  await s.messages.memberIds(key, 10);
+  await s.messages.membersNamed(key, ["ua", "nobody"]);
+  await s.messages.tombstone(key, "m4", later(10));
+  await s.conversations.setMute(key, "ua", later(100));
 
   await s.events.stream();
   await s.events.head();

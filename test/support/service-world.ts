@@ -73,6 +73,8 @@ export interface CallerHandle {
   remove(chat: Chat, messageId: string): Promise<Message>;
   react(chat: Chat, messageId: string, emoji: string): ReturnType<Services["messages"]["toggleReaction"]>;
   markRead(chat: Chat, seq: number): Promise<{ chat_id: string; seq: number }>;
+  /** Mutes until a date (null: unmutes), as the mute routes do. */
+  mute(chat: Chat, until: Date | null): Promise<{ conversation_id: string; muted_until: string | null }>;
 }
 
 export async function startServiceWorld(opts: { env?: Record<string, string>; hasher?: PasswordHasher } = {}): Promise<ServiceWorld> {
@@ -116,6 +118,7 @@ export async function startServiceWorld(opts: { env?: Record<string, string>; ha
       remove: (chat, id) => perform({ access: "read", actor: true }, chat, ({ ref, actor }) => services.messages.remove(ref, actor, id)),
       react: (chat, id, emoji) => perform({ access: "read", actor: true }, chat, ({ ref, actor }) => services.messages.toggleReaction(ref, actor, id, emoji)),
       markRead: (chat, seq) => perform({ access: "read" }, chat, ({ ref }) => services.readStates.markRead(ref, u.id, seq)),
+      mute: (chat, until) => perform({ access: "read" }, chat, ({ ref }) => services.readStates.mute(ref, u.id, until)),
     };
   }
 

@@ -23,13 +23,21 @@ export function conversationDoc(c: ConversationRecord): ConversationDoc {
 }
 
 export function toMember(d: MemberDoc): MemberRecord {
-  return { conversation_key: d.conversation_key, user_id: d.user_id, role: d.role as MemberRole, joined_at: d.joined_at, read_seq: d.read_seq ?? 0, read_at: d.read_at ?? null };
+  return {
+    conversation_key: d.conversation_key,
+    user_id: d.user_id,
+    role: d.role as MemberRole,
+    joined_at: d.joined_at,
+    read_seq: d.read_seq ?? 0,
+    read_at: d.read_at ?? null,
+    muted_until: d.muted_until ?? null,
+  };
 }
 
 export const memberId = (key: string, userId: string) => `${key}#${userId}`;
 
 export function memberDoc(m: MemberRecord): MemberDoc {
-  return { _id: memberId(m.conversation_key, m.user_id), ...m, read_seq: m.read_seq ?? 0, read_at: m.read_at ?? null };
+  return { _id: memberId(m.conversation_key, m.user_id), ...m, read_seq: m.read_seq ?? 0, read_at: m.read_at ?? null, muted_until: m.muted_until ?? null };
 }
 
 export interface ConversationModels {
@@ -40,7 +48,7 @@ export interface ConversationModels {
 /** Inserts the members that are not members yet (ensure and groups.create). */
 export async function insertMembers(Member: Model<MemberDoc>, key: string, members: readonly { user_id: string; role: MemberRole }[], joinedAt: Date) {
   if (members.length === 0) return;
-  const docs = members.map((m) => memberDoc({ conversation_key: key, user_id: m.user_id, role: m.role, joined_at: joinedAt, read_seq: 0, read_at: null }));
+  const docs = members.map((m) => memberDoc({ conversation_key: key, user_id: m.user_id, role: m.role, joined_at: joinedAt, read_seq: 0, read_at: null, muted_until: null }));
   try {
     await raw(Member).insertMany(docs, { ordered: false });
   } catch (err) {
@@ -118,7 +126,7 @@ export function mongoConversations(d: ConversationModels): ConversationRepositor
     },
 
     addMember(key, m) {
-      return inserted(raw(Member).insertOne(memberDoc({ conversation_key: key, user_id: m.user_id, role: m.role, joined_at: m.joined_at, read_seq: 0, read_at: null })));
+      return inserted(raw(Member).insertOne(memberDoc({ conversation_key: key, user_id: m.user_id, role: m.role, joined_at: m.joined_at, read_seq: 0, read_at: null, muted_until: null })));
     },
 
     async removeMember(key, userId) {
@@ -141,6 +149,10 @@ export function mongoConversations(d: ConversationModels): ConversationRepositor
         const current = await Member.findById(id, { read_seq: 1 }).lean<MemberDoc>();
         return current ? { seq: current.read_seq, advanced: false } : null;
       });
+    },
+
+    async setMute(key, userId, until) {
+      return (await Member.updateOne({ _id: memberId(key, userId) }, { $set: { muted_until: until } })).matchedCount === 1;
     },
   };
 }

@@ -10,7 +10,7 @@ const DATE_FIELDS: Record<CopyTable, readonly string[]> = {
   refresh_tokens: ["used_at", "expires_at"],
   partner_requests: ["created_at", "responded_at"],
   conversations: ["last_message_at", "created_at"],
-  members: ["joined_at", "read_at"],
+  members: ["joined_at", "read_at", "muted_until"],
   messages: ["last_edited_at", "deleted_at", "created_at"],
   events: ["created_at"],
   stream: [],
@@ -36,7 +36,9 @@ export function normalizeRow(table: CopyTable, row: Row): Row {
     out.edits = ((out.edits as Row[] | undefined) ?? []).map((e) => ({ text: e.text, edited_at: toDate(e.edited_at) }));
     const reactions = (out.reactions as Record<string, Row> | undefined) ?? {};
     out.reactions = Object.fromEntries(Object.entries(reactions).map(([user, r]) => [user, { emoji: r.emoji, at: toDate(r.at), username: r.username }]));
+    out.mentions = (out.mentions as string[] | undefined) ?? [];
   }
+  if (table === "members") out.muted_until ??= null;
   if (table === "events" && typeof out.seq === "string") out.seq = Number(out.seq);
   return out;
 }

@@ -271,6 +271,7 @@ export function legacySource(db: Db): CopySource & { close(): Promise<void> } {
             deleted: d.deleted === true,
             deleted_at: dateOrNull(d.deleted_at),
             reactions,
+            mentions: [], // the previous release had no mentions
             mode: strOrNull(d.mode),
             created_at: date(d.created_at),
           };
@@ -459,6 +460,7 @@ export function legacySource(db: Db): CopySource & { close(): Promise<void> } {
           joined_at: m.joined_at,
           read_seq: s && typeof s.seq === "number" ? s.seq : 0,
           read_at: s ? dateOrNull(s.at) : null,
+          muted_until: null, // nor mutes
         };
       }),
     );

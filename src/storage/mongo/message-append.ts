@@ -89,6 +89,7 @@ export function createAppender(d: AppendDeps) {
         edits: [],
         deleted: false,
         deleted_at: null,
+        mentions: [...(m.mentions ?? [])],
         mode: m.mode ?? null,
         created_at: m.created_at,
       };

@@ -5,7 +5,8 @@ import { KeyedMutex } from "../../shared/keyed-mutex.ts";
 import { StorageUnavailableError } from "../errors.ts";
 import { inserted } from "./errors.ts";
 import { createAppender } from "./message-append.ts";
-import { raw, type ConversationDoc, type MessageDoc, type ReactionDoc } from "./schemas.ts";
+import { mongoReadState } from "./read-state.ts";
+import { raw, type ConversationDoc, type MemberDoc, type MessageDoc, type ReactionDoc, type UserDoc } from "./schemas.ts";
 
 /** The message without its reactions (they are documents of their own). */
 export function toMessage(d: MessageDoc): MessageRecord {
@@ -27,6 +28,7 @@ export function toMessage(d: MessageDoc): MessageRecord {
     deleted: Boolean(d.deleted),
     deleted_at: d.deleted_at ?? null,
     reactions: {},
+    mentions: d.deleted ? [] : [...(d.mentions ?? [])],
     mode: (d.mode ?? null) as ChatMode | null,
     created_at: d.created_at,
   };
@@ -34,7 +36,16 @@ export function toMessage(d: MessageDoc): MessageRecord {
 
 export function messageDoc(m: MessageRecord): MessageDoc {
   const { id, reactions: _reactions, ...rest } = m;
-  return { _id: id, ...rest, text: m.text ?? "", media: m.media ?? null, sticker: m.sticker ?? null, reply_to: m.reply_to ?? null, edits: m.edits ?? [] };
+  return {
+    _id: id,
+    ...rest,
+    text: m.text ?? "",
+    media: m.media ?? null,
+    sticker: m.sticker ?? null,
+    reply_to: m.reply_to ?? null,
+    edits: m.edits ?? [],
+    mentions: m.deleted ? [] : [...(m.mentions ?? [])],
+  };
 }
 
 const MAX_TOGGLE_ATTEMPTS = 50;
@@ -49,6 +60,9 @@ export interface MessageModels {
   Message: Model<MessageDoc>;
   Reaction: Model<ReactionDoc>;
   Conversation: Model<ConversationDoc>;
+  /** Read state reads the members' positions and resolves mentions by username (read-state.ts). */
+  Member: Model<MemberDoc>;
+  User: Model<UserDoc>;
 }
 
 export function mongoMessages(d: MessageModels): MessageRepository {
@@ -101,6 +115,7 @@ export function mongoMessages(d: MessageModels): MessageRepository {
   }
 
   const appender = createAppender({ Message, Conversation: d.Conversation, withReactions, toRecord: toMessage });
+  const readState = mongoReadState({ Message, Member: d.Member, User: d.User });
 
   return {
     append: appender.append,
@@ -123,12 +138,12 @@ export function mongoMessages(d: MessageModels): MessageRepository {
       return top?.seq ?? 0;
     },
 
-    async edit(key, id, text, at) {
+    async edit(key, id, text, at, mentions = []) {
       const current = await Message.findOne({ _id: id, conversation_key: key, deleted: false }, { text: 1 }).lean<Pick<MessageDoc, "text">>();
       if (!current) return null;
       const doc = await Message.findOneAndUpdate(
         { _id: id, conversation_key: key, deleted: false },
-        { $set: { text, edited: true, last_edited_at: at }, $push: { edits: { text: current.text, edited_at: at } } },
+        { $set: { text, edited: true, last_edited_at: at, mentions: [...mentions] }, $push: { edits: { text: current.text, edited_at: at } } },
         { returnDocument: "after" },
       ).lean<MessageDoc>();
       return doc ? (await withReactions([doc]))[0]! : null;
@@ -137,7 +152,7 @@ export function mongoMessages(d: MessageModels): MessageRepository {
     async tombstone(key, id, at) {
       const doc = await Message.findOneAndUpdate(
         { _id: id, conversation_key: key },
-        { $set: { deleted: true, deleted_at: at, text: "", media: null, sticker: null, reply_to: null, edits: [] } },
+        { $set: { deleted: true, deleted_at: at, text: "", media: null, sticker: null, reply_to: null, edits: [], mentions: [] } },
         { returnDocument: "after" },
       ).lean<MessageDoc>();
       if (!doc) return null;
@@ -154,13 +169,9 @@ export function mongoMessages(d: MessageModels): MessageRepository {
       return one(key, id);
     },
 
-    async unreadCounts(userId, positions) {
-      // $ne filters cannot bound an index scan: the {conversation_key, seq} range does, and
-      // the sender and deletion are checked on the messages in it.
-      const counts = await Promise.all(
-        positions.map((p) => Message.countDocuments({ conversation_key: p.key, seq: { $gt: p.afterSeq }, sender_id: { $ne: userId }, deleted: { $ne: true } })),
-      );
-      return new Map(positions.map((p, i) => [p.key, counts[i]!]));
-    },
+    unreadCounts: readState.unreadCounts,
+    unreadOfUsers: readState.unreadOfUsers,
+    memberIds: readState.memberIds,
+    membersNamed: readState.membersNamed,
   };
 }

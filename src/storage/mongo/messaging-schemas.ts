@@ -31,9 +31,19 @@ export interface MemberDoc {
   joined_at: Date;
   read_seq: number;
   read_at: Date | null;
+  muted_until: Date | null;
 }
 const members = new Schema(
-  { _id: req(String), conversation_key: req(String), user_id: req(String), role: req(String), joined_at: req(Date), read_seq: { type: Number, default: 0 }, read_at: nullable(Date) },
+  {
+    _id: req(String),
+    conversation_key: req(String),
+    user_id: req(String),
+    role: req(String),
+    joined_at: req(Date),
+    read_seq: { type: Number, default: 0 },
+    read_at: nullable(Date),
+    muted_until: nullable(Date),
+  },
   opts,
 );
 members.index({ user_id: 1, conversation_key: 1 });
@@ -56,6 +66,8 @@ export interface MessageDoc {
   edits: { text: string; edited_at: Date }[];
   deleted: boolean;
   deleted_at: Date | null;
+  /** Mentioned member ids; emptied when the message is deleted. */
+  mentions: string[];
   mode: string | null;
   created_at: Date;
 }
@@ -77,6 +89,7 @@ const messages = new Schema(
     edits: { type: [{ _id: false, text: String, edited_at: Date }], default: [] },
     deleted: { type: Boolean, default: false },
     deleted_at: nullable(Date),
+    mentions: { type: [String], default: [] },
     mode: nullable(String),
     created_at: req(Date),
   },
@@ -87,6 +100,11 @@ messages.index({ conversation_key: 1, seq: 1 }, { unique: true });
 // Idempotent sends: one message per (sender, client_message_id).
 messages.index({ sender_id: 1, client_message_id: 1 }, { unique: true });
 messages.index({ conversation_key: 1, created_at: 1, seq: 1 });
+// Read state (messages.ts): a member's own messages above a position, the deleted ones there
+// (unread counts by difference, see read-state.ts), and a member's mentions above it (multikey).
+messages.index({ conversation_key: 1, sender_id: 1, seq: 1 });
+messages.index({ conversation_key: 1, deleted: 1, seq: 1 });
+messages.index({ mentions: 1, conversation_key: 1, seq: 1 });
 
 /** One document per (message, user): a reaction never rewrites its message. */
 export interface ReactionDoc {

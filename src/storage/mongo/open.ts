@@ -78,7 +78,9 @@ function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>)
     sessions: guarded(mongoSessions({ Session: m.auth_sessions, RefreshToken: m.auth_refresh_tokens, RefreshClaim: m.auth_refresh_claims, Claim: m.claims, claims })),
     partnerRequests: guarded(mongoPartnerRequests({ PartnerRequest: m.partner_requests, claims })),
     conversations: guarded(mongoConversations({ Conversation: m.conversations, Member: m.conversation_members })),
-    messages: guarded(mongoMessages({ Message: m.messages, Reaction: m.message_reactions, Conversation: m.conversations })),
+    messages: guarded(
+      mongoMessages({ Message: m.messages, Reaction: m.message_reactions, Conversation: m.conversations, Member: m.conversation_members, User: m.users }),
+    ),
     events: guarded(mongoEvents({ Event: m.events, Stream: m.event_streams })),
     groups: guarded(
       mongoGroups({ Group: m.groups, Conversation: m.conversations, Member: m.conversation_members, Message: m.messages, Reaction: m.message_reactions }),

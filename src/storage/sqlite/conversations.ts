@@ -22,6 +22,7 @@ export function memberFromRow(r: Row): MemberRecord {
     joined_at: date(r.joined_at),
     read_seq: num(r.read_seq),
     read_at: dateOrNull(r.read_at),
+    muted_until: dateOrNull(r.muted_until),
   };
 }
 
@@ -34,8 +35,8 @@ export function putConversation(db: SqliteDb, c: ConversationRecord, replace: bo
 
 export function putMember(db: SqliteDb, m: MemberRecord, replace: boolean): void {
   db.run(
-    `INSERT ${replace ? "OR REPLACE " : ""}INTO members (conversation_key, user_id, role, joined_at, read_seq, read_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    m.conversation_key, m.user_id, m.role, ms(m.joined_at), m.read_seq ?? 0, msOrNull(m.read_at),
+    `INSERT ${replace ? "OR REPLACE " : ""}INTO members (conversation_key, user_id, role, joined_at, read_seq, read_at, muted_until) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    m.conversation_key, m.user_id, m.role, ms(m.joined_at), m.read_seq ?? 0, msOrNull(m.read_at), msOrNull(m.muted_until),
   );
 }
 
@@ -48,7 +49,7 @@ export function addMembers(db: SqliteDb, key: string, members: readonly { user_i
 
 // The columns of both tables under distinct names, for the join in listOf.
 const JOINED = `c.key, c.type, c.public_id, c.mode, c.last_seq, c.last_message_at, c.created_at,
-  m.user_id, m.role, m.joined_at, m.read_seq, m.read_at`;
+  m.user_id, m.role, m.joined_at, m.read_seq, m.read_at, m.muted_until`;
 
 export function sqliteConversations(db: SqliteDb): ConversationRepository {
   const byKey = (key: string) => {
@@ -117,6 +118,9 @@ export function sqliteConversations(db: SqliteDb): ConversationRepository {
       if (raised) return { seq: num(raised.read_seq), advanced: true };
       const current = db.get("SELECT read_seq FROM members WHERE conversation_key = ? AND user_id = ?", key, userId);
       return current ? { seq: num(current.read_seq), advanced: false } : null;
+    },
+    setMute(key, userId, until) {
+      return db.run("UPDATE members SET muted_until = ? WHERE conversation_key = ? AND user_id = ?", msOrNull(until), key, userId) === 1;
     },
   };
   return asyncRepo(db, repo);

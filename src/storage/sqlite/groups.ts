@@ -1,6 +1,7 @@
 import type { GroupPatch, GroupRecord, GroupRepository } from "../../groups/group.repository.ts";
 import { asyncRepo, bool, date, duplicateAs, given, ms, str, strOrNull, type Row, type SqliteDb, type Sync } from "./database.ts";
 import { addMembers } from "./conversations.ts";
+import { removeConversationMentions } from "./read-state.ts";
 
 export function groupFromRow(r: Row): GroupRecord {
   return {
@@ -76,6 +77,7 @@ export function sqliteGroups(db: SqliteDb): GroupRepository {
       return db.tx(() => {
         if (db.run(`DELETE FROM "groups" WHERE id = ?`, id) === 0) return false;
         db.run("DELETE FROM reactions WHERE message_id IN (SELECT id FROM messages WHERE conversation_key = ?)", key);
+        removeConversationMentions(db, key);
         db.run("DELETE FROM messages WHERE conversation_key = ?", key);
         db.run("DELETE FROM members WHERE conversation_key = ?", key);
         db.run("DELETE FROM conversations WHERE key = ?", key);

@@ -3,6 +3,7 @@ import type { MessageRecord, MessageRepository, NewMessage, StoredReaction } fro
 import {
   asyncRepo, bool, date, dateOrNull, duplicateAs, json, list, ms, msOrNull, num, parse, str, strOrNull, type Row, type SqliteDb, type Sync,
 } from "./database.ts";
+import { memberIds, membersNamed, mentionsAt, replaceMentionRows, unreadCounts, unreadOfUsers } from "./read-state.ts";
 
 type StoredEdit = { text: string; edited_at: number };
 
@@ -26,6 +27,7 @@ function messageFromRow(r: Row): MessageRecord {
     deleted: bool(r.deleted),
     deleted_at: dateOrNull(r.deleted_at),
     reactions: {},
+    mentions: parse<string[]>(r.mentions),
     mode: strOrNull(r.mode) as ChatMode | null,
     created_at: date(r.created_at),
   };
@@ -47,18 +49,24 @@ export function withReactions(db: SqliteDb, rows: readonly Row[]): MessageRecord
   return messages;
 }
 
-/** Inserts or replaces the message and its reactions (db:copy). */
+/** Inserts or replaces the message, its reactions and its mention rows (db:copy: the rows are rebuilt from the record). */
 export function putMessage(db: SqliteDb, m: MessageRecord): void {
   db.tx(() => {
+    // The rows of whatever this replaces (the same id, or another message at the same seq) go first.
+    for (const old of db.all("SELECT conversation_key, seq, mentions FROM messages WHERE id = ? UNION ALL SELECT conversation_key, seq, mentions FROM messages WHERE conversation_key = ? AND seq = ?", m.id, m.conversation_key, m.seq)) {
+      replaceMentionRows(db, str(old.conversation_key), num(old.seq), parse<string[]>(old.mentions), []);
+    }
+    const mentions = m.deleted ? [] : (m.mentions ?? []);
     db.run(
       `INSERT OR REPLACE INTO messages (id, conversation_key, seq, client_message_id, sender_id, sender, text, kind, media, sticker, reply_to,
-         edited, last_edited_at, edits, deleted, deleted_at, mode, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         edited, last_edited_at, edits, deleted, deleted_at, mode, created_at, mentions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       m.id, m.conversation_key, m.seq, m.client_message_id, m.sender_id, json(m.sender), m.text ?? "", m.kind,
       m.media ? json(m.media) : null, m.sticker ? json(m.sticker) : null, m.reply_to ? json(m.reply_to) : null,
       m.edited ? 1 : 0, msOrNull(m.last_edited_at), json((m.edits ?? []).map((e) => ({ text: e.text, edited_at: ms(e.edited_at) }))),
-      m.deleted ? 1 : 0, msOrNull(m.deleted_at), m.mode ?? null, ms(m.created_at),
+      m.deleted ? 1 : 0, msOrNull(m.deleted_at), m.mode ?? null, ms(m.created_at), json(mentions),
     );
+    replaceMentionRows(db, m.conversation_key, m.seq, [], mentions);
     db.run("DELETE FROM reactions WHERE message_id = ?", m.id);
     for (const [userId, r] of Object.entries(m.reactions ?? {})) putReaction(db, m.id, userId, r);
   });
@@ -68,8 +76,8 @@ function putReaction(db: SqliteDb, messageId: string, userId: string, r: StoredR
   db.run("INSERT OR REPLACE INTO reactions (message_id, user_id, emoji, at, username) VALUES (?, ?, ?, ?, ?)", messageId, userId, r.emoji, ms(r.at), r.username);
 }
 
-const INSERT = `INSERT INTO messages (id, conversation_key, seq, client_message_id, sender_id, sender, text, kind, media, sticker, reply_to, mode, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+const INSERT = `INSERT INTO messages (id, conversation_key, seq, client_message_id, sender_id, sender, text, kind, media, sticker, reply_to, mode, created_at, mentions)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
 
 export function sqliteMessages(db: SqliteDb): MessageRepository {
   const one = (rows: Row[]) => withReactions(db, rows)[0] ?? null;
@@ -89,12 +97,16 @@ export function sqliteMessages(db: SqliteDb): MessageRepository {
           ms(m.created_at), m.conversation_key,
         );
         if (!head) throw new Error(`conversation ${m.conversation_key} does not exist`);
+        const mentions = m.mentions ?? [];
         try {
           const row = db.get(
             INSERT,
             m.id, m.conversation_key, num(head.last_seq), m.client_message_id, m.sender_id, json(m.sender), m.text, m.kind,
             m.media ? json(m.media) : null, m.sticker ? json(m.sticker) : null, m.reply_to ? json(m.reply_to) : null, m.mode ?? null, ms(m.created_at),
+            json(mentions),
           );
+          // In the same transaction: a mention exists exactly when its message does.
+          replaceMentionRows(db, m.conversation_key, num(head.last_seq), [], mentions);
           return { message: messageFromRow(row!), created: true };
         } catch (e) {
           return duplicateAs(e, "id");
@@ -121,19 +133,22 @@ export function sqliteMessages(db: SqliteDb): MessageRepository {
     lastSeq(key) {
       return num(db.get("SELECT coalesce(max(seq), 0) AS seq FROM messages WHERE conversation_key = ?", key)?.seq);
     },
-    edit(key, id, text, at) {
+    edit(key, id, text, at, mentions = []) {
       return db.tx(() => {
-        const r = db.get("SELECT text, edits FROM messages WHERE id = ? AND conversation_key = ? AND deleted = 0", id, key);
+        const r = db.get("SELECT seq, text, edits, mentions FROM messages WHERE id = ? AND conversation_key = ? AND deleted = 0", id, key);
         if (!r) return null;
         const edits = [...parse<StoredEdit[]>(r.edits), { text: str(r.text), edited_at: ms(at) }];
-        db.run("UPDATE messages SET text = ?, edited = 1, last_edited_at = ?, edits = ? WHERE id = ?", text, ms(at), JSON.stringify(edits), id);
+        db.run("UPDATE messages SET text = ?, edited = 1, last_edited_at = ?, edits = ?, mentions = ? WHERE id = ?", text, ms(at), JSON.stringify(edits), json(mentions), id);
+        replaceMentionRows(db, key, num(r.seq), parse<string[]>(r.mentions), mentions);
         return byId(key, id);
       });
     },
     tombstone(key, id, at) {
       return db.tx(() => {
+        const before = mentionsAt(db, key, id);
+        if (before) replaceMentionRows(db, key, before.seq, before.mentions, []);
         const wiped = db.run(
-          `UPDATE messages SET text = '', media = NULL, sticker = NULL, reply_to = NULL, edits = '[]', deleted = 1, deleted_at = ?
+          `UPDATE messages SET text = '', media = NULL, sticker = NULL, reply_to = NULL, edits = '[]', mentions = '[]', deleted = 1, deleted_at = ?
            WHERE id = ? AND conversation_key = ?`,
           ms(at), id, key,
         );
@@ -151,17 +166,10 @@ export function sqliteMessages(db: SqliteDb): MessageRepository {
         return byId(key, id);
       });
     },
-    unreadCounts(userId, positions) {
-      const counts = new Map<string, number>();
-      for (const p of positions) {
-        const r = db.get(
-          "SELECT count(*) AS n FROM messages WHERE conversation_key = ? AND seq > ? AND sender_id != ? AND deleted = 0",
-          p.key, p.afterSeq, userId,
-        );
-        counts.set(p.key, num(r?.n));
-      }
-      return counts;
-    },
+    unreadCounts: (userId, positions) => unreadCounts(db, userId, positions),
+    unreadOfUsers: (userIds) => unreadOfUsers(db, userIds),
+    memberIds: (key, limit) => memberIds(db, key, limit),
+    membersNamed: (key, usernames) => membersNamed(db, key, usernames),
   };
   return asyncRepo(db, repo);
 }

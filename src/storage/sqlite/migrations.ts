@@ -218,6 +218,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at, id);
   CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
   `,
+
+  /* 3: unread counts that do not read every unread message (issue 14) */ `
+  -- Seqs are gap-free, so a member's unread count is (newest seq - read_seq) minus their own
+  -- messages above read_seq minus the others' deleted ones there: two small index ranges
+  -- instead of a walk over every unread message (a member who never reads a busy group
+  -- would otherwise cost a walk of its whole history on every count).
+  CREATE INDEX messages_sender ON messages (conversation_key, sender_id, seq);
+  CREATE INDEX messages_deleted ON messages (conversation_key, seq, sender_id) WHERE deleted = 1;
+  `,
 ];
 
 export function schemaVersion(db: SqliteDb): number {

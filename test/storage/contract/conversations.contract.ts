@@ -28,7 +28,7 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
 
       const ma = await s.conversations.member(key, a);
       assert.ok(ma && ma.joined_at instanceof Date);
-      assert.deepEqual(ma, { conversation_key: key, user_id: a, role: "owner", joined_at: ma.joined_at, read_seq: 0, read_at: null });
+      assert.deepEqual(ma, { conversation_key: key, user_id: a, role: "owner", joined_at: ma.joined_at, read_seq: 0, read_at: null, muted_until: null });
       assert.equal((await s.conversations.member(key, b))?.role, "member");
       assert.equal(await s.conversations.member(key, newId()), null);
       assert.deepEqual(byUser(await s.conversations.members(key)), byUser([ma, (await s.conversations.member(key, b))!]));
@@ -140,7 +140,7 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
         members.map((m) => m.user_id),
         [users[1], users[3], users[0], users[2]],
       );
-      assert.deepEqual(members[0], { conversation_key: c.key, user_id: users[1], role: "member", joined_at: times[1], read_seq: 0, read_at: null });
+      assert.deepEqual(members[0], { conversation_key: c.key, user_id: users[1], role: "member", joined_at: times[1], read_seq: 0, read_at: null, muted_until: null });
       assert.deepEqual(await s.conversations.members(keyFor("group")), [], "no members of an unknown conversation");
     });
 

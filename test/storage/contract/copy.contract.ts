@@ -105,7 +105,9 @@ async function fill(s: Storage): Promise<Manifest> {
   await s.messages.toggleReaction(coupleKey, m1.id, a.id, { emoji: "a.b$\u0000", at: at("2030-01-02T00:04:00.000Z"), username: a.username });
   await s.messages.toggleReaction(coupleKey, m2.id, a.id, { emoji: "👍", at: at("2030-01-02T00:05:00.000Z"), username: a.username });
   await s.messages.tombstone(coupleKey, m4.id, at("2030-01-02T00:06:00.000Z"));
-  await s.messages.append(messageInput(groupKey, c.id, { created_at: at("2030-01-02T00:07:00.000Z") }));
+  // A mention of a (whose mention row SQLite rebuilds from the copied message), and a's mute of the group.
+  await s.messages.append(messageInput(groupKey, c.id, { text: `hi @${a.username}`, mentions: [a.id], created_at: at("2030-01-02T00:07:00.000Z") }));
+  assert.equal(await s.conversations.setMute(groupKey, a.id, at("2031-01-01T00:00:00.000Z")), true);
   await s.messages.append(messageInput(dmKey, c.id, { created_at: at("2030-01-02T00:08:00.000Z") }));
   assert.equal((await s.conversations.markRead(coupleKey, a.id, 2, at("2030-01-02T00:09:00.000Z")))?.seq, 2);
 
@@ -209,6 +211,7 @@ async function assertSameData(x: Storage, y: Storage, m: Manifest, label: string
       `unread of ${id}`,
       async (s) => [...(await s.messages.unreadCounts(id, m.conversations.map((c) => ({ key: c.key, afterSeq: 0 }))))].sort(),
     );
+    await same(`unread state of ${id}`, async (s) => (await s.messages.unreadOfUsers([id])).sort((p, q) => (p.conversation_key < q.conversation_key ? -1 : 1)));
   }
   for (const id of m.sessions) await same(`session ${id}`, (s) => s.sessions.session(id));
   for (const id of [m.claimedToken, m.unclaimedToken]) await same(`refresh token ${id}`, (s) => s.sessions.refreshToken(id));
@@ -228,6 +231,10 @@ async function assertSameData(x: Storage, y: Storage, m: Manifest, label: string
   await same("head", (s) => s.events.head());
 
   // And it is what was filled in, not two empty answers.
+  const groupKey = m.conversations.find((c) => c.type === "group")!.key;
+  const inGroup = (await y.messages.unreadOfUsers([m.users[0]!])).find((r) => r.conversation_key === groupKey);
+  assert.deepEqual([inGroup?.unread, inGroup?.mentioned, inGroup?.muted_until], [1, true, at("2031-01-01T00:00:00.000Z")], `${label}: a's mention and mute in the group`);
+  assert.deepEqual((await y.messages.latest(groupKey, 1))[0]?.mentions, [m.users[0]], `${label}: the message's mentions`);
   const msg = await y.messages.byId(m.coupleKey, m.edited.id);
   assert.ok(msg, `${label}: the edited message is there`);
   assert.deepEqual(

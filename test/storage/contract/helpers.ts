@@ -115,6 +115,7 @@ export function messageInput(key: string, senderId: string, over: Partial<NewMes
     media: null,
     sticker: null,
     reply_to: null,
+    mentions: [],
     mode: null,
     created_at: new Date(),
     ...over,

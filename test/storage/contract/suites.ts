@@ -12,6 +12,7 @@ import { messagesContract } from "./messages.contract.ts";
 import { partnerRequestsContract } from "./partner-requests.contract.ts";
 import { profilesStickersUploadsContract } from "./profiles-stickers-uploads.contract.ts";
 import { pushSubscriptionsContract } from "./push-subscriptions.contract.ts";
+import { readStateContract } from "./read-state.contract.ts";
 import { sessionsContract } from "./sessions.contract.ts";
 import { usersContract } from "./users.contract.ts";
 
@@ -21,6 +22,7 @@ export const CONTRACT_SUITES: readonly ContractSuite[] = [
   partnerRequestsContract,
   conversationsContract,
   messagesContract,
+  readStateContract,
   eventsContract,
   groupsContract,
   profilesStickersUploadsContract,
