@@ -109,3 +109,13 @@ export const historyPaths = {
   /** @param {string} id */
   dm: (id) => ({ latest: `/api/dm/${encodeURIComponent(id)}/latest`, history: `/api/dm/${encodeURIComponent(id)}/history` }),
 };
+
+/** PUT (mute) and DELETE (unmute) path of the caller's mute of a conversation, per kind. */
+export const mutePaths = {
+  /** @param {string} id */
+  couple: (id) => `/api/chats/${encodeURIComponent(id)}/mute`,
+  /** @param {string} id */
+  group: (id) => `/api/messages/${encodeURIComponent(id)}/mute`,
+  /** @param {string} id */
+  dm: (id) => `/api/dm/${encodeURIComponent(id)}/mute`,
+};

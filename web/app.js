@@ -8,21 +8,28 @@ import { createCatchUp } from "./catch-up.js";
 import { createDirectory } from "./directory.js";
 import { createEventHandler } from "./events.js";
 import { createMessaging } from "./messaging.js";
+import { createPush } from "./push.js";
 import { createSession } from "./session.js";
 import { createRealtime, transportsFrom } from "./socket.js";
 import { createStore } from "./store.js";
+import { shownTotal } from "./unread.js";
 import { createAuthView } from "./views/auth-view.js";
 import { createConversationView } from "./views/conversation-view.js";
 import { byId } from "./views/dom.js";
+import { createNotifyView } from "./views/notify-view.js";
 import { createSidebarView } from "./views/sidebar-view.js";
 import { createToasts } from "./views/toasts.js";
 
 /** @typedef {import("./socket.js").Realtime} Realtime */
 /** @typedef {import("./types.js").Session} Session */
 /** @typedef {import("./types.js").Namespace} Namespace */
+/** @typedef {import("./types.js").ConversationType} ConversationType */
 
 const ACTIVE_KEY = "chat.active"; // per tab: which conversation to reopen after a reload
 const root = document.documentElement;
+const baseTitle = document.title;
+/** `#/<type>/<id>`: a conversation to open (a notification click opens `/` with one, see sw.js). */
+const HASH_TARGET = /^#\/(couple|group|dm)\/(.+)$/;
 
 const store = createStore();
 const toast = createToasts();
@@ -42,6 +49,7 @@ const events = createEventHandler(store, {
   requestsChanged: () => void directory.loadRequests().catch(() => {}),
   partnerLinked: (partner, chatId) => void directory.partnerLinked(partner, chatId),
   leftGroup: (id) => directory.leftGroup(id),
+  reading: (key) => messaging.readingKey() === key,
 });
 const catchUp = createCatchUp({
   store,
@@ -68,8 +76,9 @@ const catchUp = createCatchUp({
 });
 
 const auth = createAuthView({ api, session });
-const sidebar = createSidebarView({ store, directory });
-const conversation = createConversationView({ store, messaging });
+const sidebar = createSidebarView({ store, directory, readingKey: () => messaging.readingKey() });
+const conversation = createConversationView({ store, messaging, mute: (conv, choice) => directory.mute(conv, choice) });
+const notify = createNotifyView({ push: createPush({ api }) });
 
 /** @param {Namespace} ns @param {string} type @param {any} payload */
 function applyEvent(ns, type, payload) {
@@ -92,8 +101,43 @@ store.subscribe((topic) => {
     sidebarDirty = false;
     conversation.render();
     renderConnection();
+    renderUnreadTotal();
   }, 0);
 });
+
+let shownBadge = -1;
+/** The total unread in the title ("(3) Chat") and, where the browser has one, the app badge. */
+function renderUnreadTotal() {
+  const n = shownTotal(store.state, messaging.readingKey());
+  document.title = n > 0 ? `(${n}) ${baseTitle}` : baseTitle;
+  root.dataset.unread = String(n);
+  if (n === shownBadge || !("setAppBadge" in navigator)) return;
+  shownBadge = n;
+  // Rejected where the page is not an installed app: nothing to show then.
+  void (n > 0 ? navigator.setAppBadge(n) : navigator.clearAppBadge()).catch(() => {});
+}
+
+/** unread_update is not replayed after a reconnect: read the counts again once caught up (once for the three namespaces). */
+let unreadTimer = 0;
+function refreshUnreadSoon() {
+  window.clearTimeout(unreadTimer);
+  unreadTimer = window.setTimeout(() => void directory.loadUnread().catch(() => {}), 250);
+}
+
+/** Opens the conversation named by `#/<type>/<id>`, then clears the hash. @returns {Promise<boolean>} whether there was one */
+async function openFromHash() {
+  const m = HASH_TARGET.exec(location.hash);
+  if (!m || !store.state.me) return false;
+  history.replaceState(null, "", location.pathname + location.search);
+  await openTarget(/** @type {ConversationType} */ (m[1]), decodeURIComponent(/** @type {string} */ (m[2])));
+  return true;
+}
+
+/** @param {ConversationType} type @param {string} id */
+async function openTarget(type, id) {
+  const ok = await directory.openTarget(type, id).catch(() => false);
+  if (!ok) toast("That conversation is not available to you.");
+}
 
 function renderConnection() {
   const c = store.state.connection;
@@ -130,7 +174,10 @@ function connect() {
     onEvent: applyEvent,
     onSession: (ns, s, recovered) => {
       store.state.connection.lastRecovered = recovered;
-      void catchUp.session(ns, s, recovered).then(() => messaging.flush(ns));
+      void catchUp.session(ns, s, recovered).then(() => {
+        messaging.flush(ns);
+        refreshUnreadSoon();
+      });
     },
     onConnect: () => {
       everConnected = true;
@@ -166,9 +213,10 @@ async function sessionChanged(s) {
   }
   auth.hide();
   connect();
+  void notify.refresh();
   try {
     await directory.loadAll();
-    await restoreActive();
+    if (!(await openFromHash())) await restoreActive();
   } catch (err) {
     toast(`Loading failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -179,7 +227,23 @@ byId("logout").addEventListener("click", async () => {
   await api.logout().catch(() => {});
   session.set(null);
 });
-document.addEventListener("visibilitychange", () => messaging.markRead());
+document.addEventListener("visibilitychange", () => {
+  messaging.markRead();
+  store.notify("sidebar"); // the open conversation's badge shows only while the page is hidden
+});
 window.addEventListener("focus", () => messaging.markRead());
+window.addEventListener("hashchange", () => void openFromHash());
+// A click on a notification while a tab is open: the service worker says what to open.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("message", (e) => {
+    const d = e.data;
+    if (d?.type === "open-conversation" && store.state.me && ["couple", "group", "dm"].includes(d.conversation_type) && typeof d.conversation_id === "string") {
+      void openTarget(d.conversation_type, d.conversation_id);
+    }
+  });
+  navigator.serviceWorker.startMessages();
+}
+// A mute ends by itself: redraw the lists now and then.
+window.setInterval(() => store.notify("sidebar"), 60_000);
 
 void sessionChanged(session.current);

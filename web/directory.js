@@ -1,16 +1,21 @@
 // @ts-check
 // Everything around the conversations: who I am, my partner and partner requests, finding
-// people, groups and DM threads. All of it is REST; live changes arrive as events
-// (partner_request, partner_linked, group_updated, ...) and land here to be reloaded.
+// people, groups and DM threads, unread counts and mutes. All of it is REST; live changes
+// arrive as events (partner_request, partner_linked, group_updated, unread_update, ...) and
+// land here to be reloaded.
 
-import { ApiError } from "./api.js";
+import { ApiError, mutePaths } from "./api.js";
 import { dmIdOf } from "./store.js";
+import { loadUnreadSnapshot, setMuted } from "./unread.js";
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {import("./types.js").UserCard} UserCard */
 /** @typedef {import("./types.js").Conversation} Conversation */
 /** @typedef {import("./messaging.js").Messaging} Messaging */
+/** @typedef {import("./types.js").ConversationType} ConversationType */
+
+const HOUR_MS = 3_600_000;
 
 /** @param {{ store: Store, api: Api, messaging: Messaging, toast: (text: string) => void, onMe: (me: import("./types.js").Me) => void }} d */
 export function createDirectory(d) {
@@ -30,6 +35,56 @@ export function createDirectory(d) {
     async loadAll() {
       await self.loadMe();
       await Promise.all([self.loadPartner(), self.loadRequests(), self.loadGroups(), self.loadThreads()]);
+      await self.loadUnread();
+    },
+
+    /** Every conversation's unread count, mention flag and mute, and the total (replaces what we hold). */
+    async loadUnread() {
+      await loadUnreadSnapshot(state, () => api.get("/api/unread"));
+      store.notify("sidebar");
+    },
+
+    /**
+     * Mutes a conversation for 8 hours or for good, or unmutes it. The answer (and the
+     * `unread_update` every device of ours gets) carries the new `muted_until`.
+     * @param {Conversation} conv @param {"8h" | "forever" | "off"} choice
+     */
+    mute: (conv, choice) =>
+      attempt(choice === "off" ? "Unmute" : "Mute", async () => {
+        const path = mutePaths[conv.type](conv.id);
+        const res = choice === "off" ? await api.del(path) : await api.put(path, choice === "forever" ? { forever: true } : { until: new Date(Date.now() + 8 * HOUR_MS).toISOString() });
+        setMuted(state, conv.key, res.muted_until);
+        store.notify("sidebar");
+      }),
+
+    /**
+     * Opens a conversation named by its type and id (a notification click, or a `#/<type>/<id>`
+     * link). Returns false when the user cannot open it (no longer a member, unknown).
+     * @param {ConversationType} type @param {string} id @returns {Promise<boolean>}
+     */
+    async openTarget(type, id) {
+      const me = state.me;
+      if (!me) return false;
+      if (type === "couple") {
+        if (state.coupleChatId !== id) await self.loadPartner();
+        if (state.coupleChatId !== id) return false;
+        await self.openCouple();
+        return true;
+      }
+      if (type === "group") {
+        const member = () => state.groups.some((g) => g.id === id && g.is_member !== false);
+        if (!member()) await self.loadGroups();
+        if (!member()) return false;
+        await self.openGroup(id);
+        return true;
+      }
+      const names = id.replace(/^dm:/, "").split("|");
+      const other = names.length === 2 && names.includes(me.username) ? names.find((n) => n !== me.username) : undefined;
+      if (!other) return false;
+      const card = state.threads.find((t) => t.dm_id === id)?.with ?? (await self.lookup(other));
+      if (!card) return false;
+      await self.openDm(card);
+      return true;
     },
 
     async loadMe() {
@@ -150,6 +205,8 @@ export function createDirectory(d) {
       if (key && state.activeKey === key) state.activeKey = null;
       if (key) state.conversations.delete(key);
       void self.loadGroups().catch(() => {});
+      // Leaving sends no unread_update: its count leaves the total this way.
+      void self.loadUnread().catch(() => {});
       store.notify("active");
     },
 
@@ -161,12 +218,13 @@ export function createDirectory(d) {
       await attempt("Opening the conversation", () => d.messaging.open(conv));
     },
 
-    /** A message for a conversation we have not opened: update the lists' unread counts. @param {import("./types.js").Namespace} ns @param {import("./types.js").Message} m */
-    unseen(ns, m) {
-      if (ns === "dm") return void self.loadThreads().catch(() => {});
-      const g = ns === "groups" ? state.groups.find((x) => x.id === m.conversation_id) : undefined;
-      if (g && m.sender.id !== state.me?.id) g.unread_count = (g.unread_count ?? 0) + 1;
-      store.notify("sidebar");
+    /**
+     * A message for a conversation we have not opened: a DM may be a new thread, and the list
+     * shows each thread's latest message. (Counts come from unread_update, see unread.js.)
+     * @param {import("./types.js").Namespace} ns @param {import("./types.js").Message} _m
+     */
+    unseen(ns, _m) {
+      if (ns === "dm") void self.loadThreads().catch(() => {});
     },
 
     /** @param {File} file @returns {Promise<"ok" | "unavailable" | "error">} */

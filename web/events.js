@@ -4,7 +4,8 @@
 // the three paths cannot disagree. Every rule is idempotent: applying an event twice, or
 // an old one after a newer snapshot, leaves the same state (see store.js mergeMessage).
 
-import { mergeMessage, seqRange, setReactions } from "./store.js";
+import { conversationKey, mergeMessage, seqRange, setReactions } from "./store.js";
+import { applyUnreadUpdate, countNewMessage, uncountMessage } from "./unread.js";
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./types.js").Namespace} Namespace */
@@ -21,7 +22,10 @@ import { mergeMessage, seqRange, setReactions } from "./store.js";
  *   requestsChanged(): void,
  *   partnerLinked(partner: UserCard, chatId: string | null): void,
  *   leftGroup(groupId: string): void,
+ *   reading?(key: string): boolean,
  * }} EventHooks
+ * `reading`: whether the user is looking at that conversation now (it is open and the page is
+ * visible), so a new message there will be marked read rather than counted as unread.
  */
 
 const TYPING_TTL_MS = 8_000;
@@ -35,6 +39,8 @@ export function createEventHandler(store, hooks) {
     new_message(ns, { message }) {
       const conv = store.find(ns, message.conversation_id);
       if (!conv?.loaded) hooks.unseen(ns, message);
+      // No unread_update comes for this one (a large group): count it ourselves.
+      if (countNewMessage(state, ns, message, hooks.reading?.(conversationKey(ns, message.conversation_id)) ?? false)) store.notify("sidebar");
       if (!conv) return;
       const { max } = seqRange(conv);
       // seq has no gaps per conversation, so a jump means we missed something: fetch it.
@@ -49,6 +55,7 @@ export function createEventHandler(store, hooks) {
       if (conv && (conv.loaded || conv.messages.has(message.id)) && mergeMessage(conv, message, "update")) return conv.key;
     },
     message_deleted(ns, { message }) {
+      if (uncountMessage(state, message)) store.notify("sidebar");
       const conv = store.find(ns, message.conversation_id);
       if (conv && (conv.loaded || conv.messages.has(message.id)) && mergeMessage(conv, message, "delete")) return conv.key;
     },
@@ -99,7 +106,7 @@ export function createEventHandler(store, hooks) {
       const is_member = group.members.some((m) => m.user_id === me);
       const i = state.groups.findIndex((g) => g.id === group.id);
       const prev = i >= 0 ? state.groups[i] : undefined;
-      const next = { ...group, is_member, unread_count: prev?.unread_count ?? 0 };
+      const next = { ...prev, ...group, is_member };
       if (i >= 0) state.groups[i] = next;
       else state.groups.unshift(next);
       const conv = store.find("groups", group.id);
@@ -116,6 +123,10 @@ export function createEventHandler(store, hooks) {
     },
     group_deleted(_ns, p) {
       hooks.leftGroup(p.group_id);
+      return "sidebar";
+    },
+    unread_update(_ns, p) {
+      applyUnreadUpdate(state, p);
       return "sidebar";
     },
     error(_ns, p) {

@@ -6,6 +6,7 @@
 
 import { historyPaths } from "./api.js";
 import { hasOlder, mergeMessage, seqRange } from "./store.js";
+import { clearUnread } from "./unread.js";
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./api.js").Api} Api */
@@ -166,12 +167,24 @@ export function createMessaging(d) {
         changed(conv);
       }),
 
-    /** Tells the others how far we have read the open conversation (debounced). */
+    /** The key of the conversation the user is looking at: open, loaded, and the page visible. */
+    readingKey() {
+      const conv = store.active;
+      return conv?.loaded && document.visibilityState === "visible" ? conv.key : null;
+    },
+
+    /**
+     * Tells the others how far we have read the open conversation (throttled), and clears its
+     * unread count here at once (the server's unread_update follows, to every device of ours).
+     */
     markRead() {
-      window.clearTimeout(readTimer);
+      // Once per 300 ms, not postponed by each render: a busy conversation still gets read.
+      if (readTimer !== undefined) return;
       readTimer = window.setTimeout(() => {
+        readTimer = undefined;
         const conv = store.active;
         if (!conv?.loaded || document.visibilityState !== "visible") return;
+        if (clearUnread(store.state, conv.key)) store.notify("sidebar");
         const { max } = seqRange(conv);
         if (max <= conv.myReadSeq) return;
         conv.myReadSeq = max;

@@ -13,6 +13,8 @@
 /** @typedef {import("./types.js").Me} Me */
 /** @typedef {import("./types.js").GroupSummary} GroupSummary */
 /** @typedef {import("./types.js").PartnerRequest} PartnerRequest */
+/** @typedef {import("./types.js").UnreadEntry} UnreadEntry */
+/** @typedef {import("./types.js").UnreadUpdate} UnreadUpdate */
 
 /** @type {Record<ConversationType, Namespace>} */
 export const NS_OF_TYPE = { couple: "couples", group: "groups", dm: "dm" };
@@ -122,6 +124,16 @@ export function hasOlder(conv) {
   return min > 1;
 }
 
+function newUnread() {
+  return {
+    byKey: /** @type {Map<string, UnreadEntry>} */ (new Map()),
+    total: 0,
+    counted: /** @type {Map<string, string>} */ (new Map()),
+    snapshots: 0,
+    during: /** @type {UnreadUpdate[] | null} */ (null),
+  };
+}
+
 export function createStore() {
   /** @type {Set<(topic: string) => void>} */
   const listeners = new Set();
@@ -136,10 +148,17 @@ export function createStore() {
     presence: new Map(),
     /** @type {{ incoming: PartnerRequest[], outgoing: PartnerRequest[] }} */
     requests: { incoming: [], outgoing: [] },
-    /** @type {(GroupSummary & { is_member?: boolean, unread_count?: number })[]} */
+    /** @type {(GroupSummary & { is_member?: boolean })[]} */
     groups: [],
-    /** @type {{ dm_id: string, with: UserCard | null, latest: Message | null, unread_count: number }[]} */
+    /** @type {{ dm_id: string, with: UserCard | null, latest: Message | null }[]} */
     threads: [],
+    /**
+     * Unread counts, mention flags and mutes by conversation key, and the user's total
+     * (rules in unread.js). `counted`: message id → conversation key of the messages this
+     * client counted itself (large groups, where the server sends no update per message).
+     * `snapshots`/`during`: GET /api/unread requests out, and the updates received meanwhile.
+     */
+    unread: newUnread(),
     /** @type {Map<string, Conversation>} */
     conversations: new Map(),
     /** @type {string | null} */
@@ -191,6 +210,7 @@ export function createStore() {
       state.requests = { incoming: [], outgoing: [] };
       state.groups = [];
       state.threads = [];
+      state.unread = newUnread();
       state.conversations.clear();
       state.activeKey = null;
       state.cursor = { epoch: null, seq: null };
@@ -199,3 +219,4 @@ export function createStore() {
 }
 
 /** @typedef {ReturnType<typeof createStore>} Store */
+/** @typedef {Store["state"]} StoreState */

@@ -12,6 +12,10 @@
 /** @typedef {import("../src/contract/events.ts").ServerEvents} ServerEvents */
 /** @typedef {import("../src/contract/events.ts").ClientEvents} ClientEvents */
 /** @typedef {import("../src/contract/events.ts").ServerEventName} ServerEventName */
+/** @typedef {import("../src/contract/models.ts").UnreadUpdate} UnreadUpdate */
+/** @typedef {import("../src/contract/models.ts").UnreadState} UnreadState */
+/** One conversation's unread state as the client keeps it. @typedef {Pick<UnreadState, "unread_count" | "mentioned" | "muted_until">} UnreadEntry */
+/** What a push carries (docs/PUSH.md, "The payload"); web/sw.js shows it. @typedef {import("../src/push/push-payload.ts").PushPayload} PushPayload */
 
 /** Socket.IO namespaces, one per conversation kind. @typedef {"couples" | "groups" | "dm"} Namespace */
 /** @typedef {"couple" | "group" | "dm"} ConversationType */

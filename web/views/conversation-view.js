@@ -1,10 +1,11 @@
 // @ts-check
-// The open conversation: header (presence, chat mode, ping), the message list (keyed: a
+// The open conversation: header (presence, chat mode, ping, mute), the message list (keyed: a
 // message element is rebuilt only when that message changed), scroll-back paging, the
 // typing line and the composer (Enter sends, Shift+Enter breaks the line, Escape cancels
 // a reply or an edit, ArrowUp in an empty box edits your last message).
 
 import { hasOlder, orderedMessages } from "../store.js";
+import { isMuted, muteLabel, unreadOf } from "../unread.js";
 import { byId, shortTime, typedById } from "./dom.js";
 import { messageVersion, renderMessage, renderPending } from "./message-view.js";
 
@@ -16,9 +17,15 @@ import { messageVersion, renderMessage, renderPending } from "./message-view.js"
 
 const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new line)";
 
-/** @param {{ store: Store, messaging: Messaging }} d */
+/**
+ * @param {{ store: Store, messaging: Messaging, mute: (conv: Conversation, choice: "8h" | "forever" | "off") => Promise<void> }} d
+ */
 export function createConversationView(d) {
   const { store, messaging } = d;
+  const muteBox = byId("conv-mute");
+  const muteButton = byId("mute-button");
+  const muteMenu = byId("mute-menu");
+  const unmute = byId("unmute");
   const main = byId("conversation");
   const title = byId("conv-title");
   const subtitle = byId("conv-subtitle");
@@ -92,6 +99,25 @@ export function createConversationView(d) {
       subtitle.dataset.presence = p?.status ?? "";
     } else subtitle.textContent = "";
     input.placeholder = conv.mode === "incognito" ? "Incognito: delivered live, never saved" : PLACEHOLDER;
+    renderMute(conv);
+  }
+
+  /** The mute button says the state ("🔔 Mute", "🔕 Muted until 18:30"); its menu offers the changes. @param {Conversation} conv */
+  function renderMute(conv) {
+    const u = unreadOf(store.state, conv.key);
+    const label = muteLabel(u, shortTime);
+    muteBox.hidden = false;
+    muteButton.textContent = label ? `🔕 ${label}` : "🔔 Mute";
+    muteButton.dataset.muted = String(isMuted(u));
+    muteButton.title = label ? "Notifications for this conversation are muted" : "Mute notifications for this conversation";
+    unmute.hidden = !label;
+  }
+
+  /** @param {boolean} open */
+  function toggleMuteMenu(open) {
+    muteMenu.hidden = !open;
+    muteButton.setAttribute("aria-expanded", String(open));
+    if (open) /** @type {HTMLElement | null} */ (muteMenu.querySelector("button:not([hidden])"))?.focus();
   }
 
   /** @param {Conversation} conv */
@@ -163,6 +189,8 @@ export function createConversationView(d) {
       title.textContent = "Pick a conversation";
       subtitle.textContent = "";
       actions.hidden = true;
+      muteBox.hidden = true;
+      toggleMuteMenu(false);
       emptyHint.hidden = false;
       emptyHint.textContent = "Open a chat from the list to start talking.";
       olderStatus.textContent = "";
@@ -176,6 +204,7 @@ export function createConversationView(d) {
       compose = null;
       context.hidden = true;
       input.value = "";
+      toggleMuteMenu(false);
     }
     main.dataset.conversation = conv.key;
     headerFor(conv);
@@ -234,6 +263,23 @@ export function createConversationView(d) {
   ping.addEventListener("click", () => {
     const conv = active();
     if (conv?.partner) void messaging.ping(conv, conv.partner.id);
+  });
+  muteButton.addEventListener("click", () => toggleMuteMenu(muteMenu.hidden));
+  for (const [id, choice] of /** @type {const} */ ([["mute-8h", "8h"], ["mute-forever", "forever"], ["unmute", "off"]])) {
+    byId(id).addEventListener("click", () => {
+      const conv = active();
+      toggleMuteMenu(false);
+      muteButton.focus();
+      if (conv) void d.mute(conv, choice);
+    });
+  }
+  muteMenu.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    toggleMuteMenu(false);
+    muteButton.focus();
+  });
+  document.addEventListener("click", (e) => {
+    if (!muteMenu.hidden && e.target instanceof Node && !muteBox.contains(e.target)) toggleMuteMenu(false);
   });
   byId("back").addEventListener("click", () => {
     store.state.activeKey = null;

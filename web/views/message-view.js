@@ -27,13 +27,17 @@ const deleteArmedUntil = new Map();
 
 /** A signature of everything the rendering depends on: re-render only when it changes. @param {Message} m @param {MessageContext} ctx */
 export function messageVersion(m, ctx) {
-  return JSON.stringify([m.text, m.edited, m.deleted, m.reactions, m.reply_to?.message_id, ctx.seen, ctx.showSender, m.sender.avatar_url]);
+  return JSON.stringify([m.text, m.edited, m.deleted, m.reactions, m.reply_to?.message_id, ctx.seen, ctx.showSender, m.sender.avatar_url, mentionsMe(m, ctx)]);
 }
+
+/** Whether the message names me with an @username (groups; an edit may add or drop it). @param {Message} m @param {MessageContext} ctx */
+const mentionsMe = (m, ctx) => !ctx.own && !m.deleted && (m.mentions ?? []).includes(ctx.myId);
 
 /** @param {Message} m @param {MessageContext} ctx */
 export function renderMessage(m, ctx) {
+  const mention = mentionsMe(m, ctx);
   const li = h("li", {
-    class: `msg ${ctx.own ? "own" : "other"}${m.deleted ? " deleted" : ""}${m.seq === null ? " incognito" : ""}${m.mode === "fight" ? " fight" : ""}`,
+    class: `msg ${ctx.own ? "own" : "other"}${m.deleted ? " deleted" : ""}${m.seq === null ? " incognito" : ""}${m.mode === "fight" ? " fight" : ""}${mention ? " mention" : ""}`,
     "data-id": m.id,
     "data-seq": m.seq ?? "",
     "data-cmid": m.client_message_id,
@@ -42,7 +46,7 @@ export function renderMessage(m, ctx) {
   if (m.sender.bubble_color && !m.deleted) li.style.setProperty("--bubble", m.sender.bubble_color);
 
   const bubble = h("div", { class: "bubble" });
-  if (ctx.showSender && !ctx.own) bubble.append(h("div", { class: "sender", text: m.sender.display_name }));
+  if (ctx.showSender && !ctx.own) bubble.append(h("div", { class: "sender", text: m.sender.display_name }, mention ? h("span", { class: "mention-tag", text: " · mentioned you" }) : null));
   if (m.reply_to) {
     bubble.append(h("blockquote", { class: "reply-quote" }, h("strong", { text: `${m.reply_to.sender.display_name}: ` }), m.reply_to.text || `[${m.reply_to.kind ?? "message"}]`));
   }

@@ -1,16 +1,18 @@
 // @ts-check
 // The sidebar: my profile and avatar, my partner (or partner requests), looking people up,
-// groups and DM threads. Forms are static in index.html; only the lists are re-rendered,
-// so typing in a box is never interrupted by a live update.
+// groups and DM threads, each conversation with its unread count (a distinct mark when it
+// mentions me; quieter when muted). Forms are static in index.html; only the lists are
+// re-rendered, so typing in a box is never interrupted by a live update.
 
 import { conversationKey, dmIdOf } from "../store.js";
-import { avatar, byId, fillAvatar, h, typedById } from "./dom.js";
+import { isMuted, muteLabel, shownUnread } from "../unread.js";
+import { avatar, byId, fillAvatar, h, shortTime, typedById } from "./dom.js";
 
 /** @typedef {import("../store.js").Store} Store */
 /** @typedef {import("../directory.js").Directory} Directory */
 /** @typedef {import("../types.js").UserCard} UserCard */
 
-/** @param {{ store: Store, directory: Directory }} d */
+/** @param {{ store: Store, directory: Directory, readingKey: () => string | null }} d */
 export function createSidebarView(d) {
   const { store, directory } = d;
   const { state } = store;
@@ -24,8 +26,22 @@ export function createSidebarView(d) {
 
   /** @param {string} key */
   const current = (key) => (state.activeKey === key ? "true" : false);
-  /** @param {number | undefined} n */
-  const badge = (n) => (n ? h("span", { class: "badge count", "aria-label": `${n} unread`, text: String(n) }) : null);
+
+  /**
+   * A conversation's marks: muted (🔕), mentioned (@) and the unread count, quieter when muted.
+   * @param {string} key @returns {(HTMLElement | null)[]}
+   */
+  function marks(key) {
+    const u = shownUnread(state, key, d.readingKey());
+    const muted = isMuted(u);
+    return [
+      muted ? h("span", { class: "muted-mark", title: muteLabel(u, shortTime) ?? "Muted", role: "img", "aria-label": "muted", text: "🔕" }) : null,
+      u.mentioned ? h("span", { class: "badge mention", title: "You were mentioned", role: "img", "aria-label": "mentioned you", text: "@" }) : null,
+      u.unread_count ? h("span", { class: `badge count${muted ? " quiet" : ""}`, role: "img", "aria-label": `${u.unread_count} unread`, "data-unread": u.unread_count, text: String(u.unread_count) }) : null,
+    ];
+  }
+  /** @param {string} key */
+  const mutedAttr = (key) => (isMuted(shownUnread(state, key, null)) ? "true" : false);
 
   function renderMe() {
     const me = state.me;
@@ -40,12 +56,14 @@ export function createSidebarView(d) {
     const p = state.partner;
     if (p && state.coupleChatId) {
       const online = state.presence.get(p.id)?.status === "online";
+      const key = conversationKey("couples", state.coupleChatId);
       partnerBox.replaceChildren(
         h(
           "button",
-          { type: "button", class: "item", id: "open-couple", "aria-current": current(conversationKey("couples", state.coupleChatId)), onclick: () => void directory.openCouple() },
+          { type: "button", class: "item", id: "open-couple", "data-muted": mutedAttr(key), "aria-current": current(key), onclick: () => void directory.openCouple() },
           avatar(p),
           h("span", { class: "item-main" }, h("span", { class: "strong", text: p.display_name }), h("span", { class: "muted small", text: p.mood ? `mood: ${p.mood}` : `@${p.username}` })),
+          ...marks(key),
           h("span", { class: `dot${online ? " online" : ""}`, title: online ? "online" : "offline", "aria-label": online ? "online" : "offline" }),
         ),
       );
@@ -76,12 +94,9 @@ export function createSidebarView(d) {
             ? h("div", { class: "item" }, h("span", { class: "item-main" }, h("span", { class: "strong", text: g.name }), h("span", { class: "muted small", text: "public group" })), h("button", { type: "button", class: "small", onclick: () => void directory.joinGroup(g.id) }, "Join"))
             : h(
                 "button",
-                { type: "button", class: "item", "data-group": g.id, "aria-current": current(conversationKey("groups", g.id)), onclick: () => {
-                  g.unread_count = 0;
-                  void directory.openGroup(g.id);
-                } },
+                { type: "button", class: "item", "data-group": g.id, "data-muted": mutedAttr(conversationKey("groups", g.id)), "aria-current": current(conversationKey("groups", g.id)), onclick: () => void directory.openGroup(g.id) },
                 h("span", { class: "item-main" }, h("span", { class: "strong", text: g.name }), h("span", { class: "muted small", text: `${g.members.length} members${g.is_public ? "" : " · private"}` })),
-                badge(g.unread_count),
+                ...marks(conversationKey("groups", g.id)),
               ),
         ),
       ),
@@ -95,18 +110,16 @@ export function createSidebarView(d) {
       ...state.threads.map((t) => {
         const other = t.with;
         if (!other || !me) return h("li");
+        const key = conversationKey("dm", t.dm_id);
         return h(
           "li",
           {},
           h(
             "button",
-            { type: "button", class: "item", "data-dm": t.dm_id, "aria-current": current(conversationKey("dm", dmIdOf(me.username, other.username))), onclick: () => {
-              t.unread_count = 0;
-              void directory.openDm(other);
-            } },
+            { type: "button", class: "item", "data-dm": t.dm_id, "data-muted": mutedAttr(key), "aria-current": current(conversationKey("dm", dmIdOf(me.username, other.username))), onclick: () => void directory.openDm(other) },
             avatar(other),
             h("span", { class: "item-main" }, h("span", { class: "strong", text: other.display_name }), h("span", { class: "muted small ellipsis", text: t.latest ? (t.latest.deleted ? "deleted message" : t.latest.text) : "" })),
-            badge(t.unread_count),
+            ...marks(key),
           ),
         );
       }),
