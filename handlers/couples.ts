@@ -10,6 +10,6 @@ export function coupleEvents(d: MessageEventDeps & { couples: CoupleService }): 
 
     on("ping_thinking_of_you", ThinkingOfYouEvent, {}, ({ recipient_user_id }, { caller }) => d.couples.thinkingOfYou(caller.userId, recipient_user_id)),
 
-    on("change_chat_mode", ChangeModeEvent, { access: "read" }, ({ mode }, { ref, caller }) => d.couples.changeMode(ref, caller.userId, mode)),
+    on("change_chat_mode", ChangeModeEvent, { access: "write" }, ({ mode }, { ref, caller }) => d.couples.changeMode(ref, caller.userId, mode)),
   ];
 }

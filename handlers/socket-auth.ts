@@ -9,6 +9,7 @@ import type { SessionCheck } from "../src/auth/session-check.ts";
 import type { TokenService } from "../src/auth/token.service.ts";
 import { AppError, toErrorBody } from "../src/shared/errors.ts";
 import type { UserFactsCache } from "../src/users/user-facts.ts";
+import { isSuspended, suspendedError } from "../src/moderation/suspension.ts";
 import type { ClientEvents, ServerEvents, SocketData } from "../src/contract/events.ts";
 
 export type ChatSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
@@ -42,6 +43,8 @@ export function socketAuth(deps: { tokens: TokenService; users: UserFactsCache; 
       const claims = deps.tokens.verifyAccess(token);
       const [user, live] = await Promise.all([deps.users.get(claims.sub), deps.sessions.isLive(claims.sid, claims.sub)]);
       if (!user) throw new AppError("unauthorized", "The user of this token no longer exists");
+      // Before the session: a suspension ended it too, and the client is told why (account_suspended, not a refresh to try).
+      if (isSuspended(user.suspendedUntil)) throw suspendedError(user.suspendedUntil!);
       // "unauthorized", not "token_revoked": clients answer it by refreshing (docs/WEB-CLIENT.md),
       // and the refresh then says token_revoked and ends the session client-side.
       if (!live) throw new AppError("unauthorized", "The session of this token has been revoked (logged out)");

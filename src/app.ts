@@ -106,6 +106,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const jobs = createBackgroundJobs(log);
   jobs.every(3600_000, "prune expired sessions", () => services.auth.pruneExpired());
   jobs.every(3600_000, "prune the event log", () => services.eventLog.prune());
+  // Every node prunes; a delete by age is idempotent, so they need not agree on who does.
+  jobs.every(3600_000, "prune the audit log", () => services.audit.prune());
   jobs.every(30_000, "refresh presence", () => services.presence.refresh(fanout.localSockets()));
 
   app.disable("x-powered-by");

@@ -93,6 +93,8 @@ const EnvSchema = z.object({
   METRICS_TOKEN: optionalString,
   METRICS_PORT: optionalPort,
   SEED_STICKERS: bool.default(true),
+  // The security audit log (src/audit): events older than this are pruned (hourly).
+  AUDIT_RETENTION_DAYS: int(180, 1),
 
   // Push notifications (src/push, docs/PUSH.md).
   PUSH_SENDER: z.enum(["auto", "log", "off"]).default("auto"),
@@ -119,6 +121,13 @@ const EnvSchema = z.object({
   PUSH_CLAIM_IDLE_MS: int(60_000, 1000),
   PUSH_SHUTDOWN_GRACE_MS: int(5000, 0),
   PUSH_MAX_SUBSCRIPTIONS_PER_USER: int(20, 1),
+
+  // Moderation (issue 15): the operators, by user id, who resolve every report and suspend accounts.
+  ADMIN_USER_IDS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((id) => id.trim().toLowerCase()).filter(Boolean))
+    .refine((ids) => ids.every((id) => /^[0-9a-f]{24}$/.test(id)), { message: "must be a comma-separated list of user ids (24 hex digits each)" }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -218,6 +227,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     /** When set, /metrics is served on its own listener on HOST:port instead of the main port. */
     metricsPort: e.METRICS_PORT,
     seedStickers: e.SEED_STICKERS,
+    audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
     push: {
       /** auto: Web Push always, FCM when a service account is set (else logged); log: every push only logged; off: none queued. */
       sender: e.PUSH_SENDER,
@@ -237,6 +247,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       claimIdleMs: e.PUSH_CLAIM_IDLE_MS,
       shutdownGraceMs: e.PUSH_SHUTDOWN_GRACE_MS,
       maxSubscriptionsPerUser: e.PUSH_MAX_SUBSCRIPTIONS_PER_USER,
+    },
+    moderation: {
+      /** ADMIN_USER_IDS: who lists and resolves every report (/api/admin) and suspends accounts. */
+      operatorIds: new Set<string>(e.ADMIN_USER_IDS) as ReadonlySet<string>,
     },
   };
 }

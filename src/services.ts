@@ -4,7 +4,9 @@
 // src/http/api.ts). Nothing here knows about sockets: the services reach devices through
 // the Fanout they are given (Socket.IO in the app, a recording one in service tests).
 import type { JwtSecrets } from "./auth/secrets.ts";
-import { createAuthService } from "./auth/auth.service.ts";
+import { createAuditLog } from "./audit/audit.service.ts";
+import { createAccountSecurity } from "./auth/create-account-security.ts";
+import { createSessionActivity } from "./auth/session-activity.ts";
 import { createHandshakeCaches } from "./auth/handshake-caches.ts";
 import { bcryptHasher, type PasswordHasher } from "./auth/password-hasher.ts";
 import { createThrottles } from "./auth/rate-limiter.ts";
@@ -20,6 +22,7 @@ import type { Fanout } from "./events/fanout.ts";
 import type { NamespaceName } from "./events/notifier.ts";
 import { createGroupPolicy } from "./groups/group.policy.ts";
 import { createGroupService } from "./groups/group.service.ts";
+import { createModeration } from "./moderation/create-moderation.ts";
 import type { ClusterBus } from "./infra/cluster-bus.ts";
 import type { Logger } from "./infra/logger.ts";
 import type { Redis } from "./infra/redis.ts";
@@ -35,6 +38,7 @@ import { createOperationRunner } from "./pipeline/operation.ts";
 import { createPresenceService } from "./presence/presence.service.ts";
 import { memoryPresence, redisPresence } from "./presence/presence-store.ts";
 import { createProfileService } from "./profiles/profile.service.ts";
+import { createBlockService } from "./safety/block.service.ts";
 import { createPush } from "./push/create-push.ts";
 import type { PushMetrics } from "./push/push-metrics.ts";
 import { InflightTracker } from "./shared/inflight.ts";
@@ -74,12 +78,19 @@ export function createServices(deps: ServiceDeps) {
   const eventLog = createEventLog({ events: storage.events, retentionSec: config.delivery.eventRetentionSec, maxPage: config.limits.historyMaxPage });
   const notifier = createNotifier({ fanout: deps.fanout, eventLog, ...(deps.onEmit ? { onEmit: deps.onEmit } : {}) });
   // Cached per id for the handshake and presence; the services that change them invalidate.
-  const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, bus: deps.clusterBus });
+  // The security audit log (src/audit): other features record through `audit.record`.
+  const audit = createAuditLog({ audit: storage.audit, log: deps.log, retentionDays: config.audit.retentionDays });
+  // Sessions' "last used", written at most every few minutes per session (src/auth/session-activity.ts).
+  const sessionActivity = createSessionActivity({ sessions, log: deps.log });
+  const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, bus: deps.clusterBus, onSessionUsed: (sid) => sessionActivity.used(sid) });
   const { userFacts, sessionCheck } = handshakeCaches;
   const users = createUserService({ users: userRecords, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
   const throttles = createThrottles(config.limits, redis);
   const presenceStore = redis ? redisPresence(redis) : memoryPresence();
   const readStates = createReadStateService({ conversations, messages: storage.messages, notifier });
+  // Blocks (src/safety), before the pushes and policies that ask them. Blocking one's partner
+  // breaks up: the hook calls couples (made below; it runs only once a block is made).
+  const blocks = createBlockService({ blocks: storage.blocks, users: userRecords, bus: deps.clusterBus, onBlocked: (a, b) => couples.blocked(a, b) });
   // Pushes (docs/PUSH.md): started and stopped by app.ts; the services call its triggers.
   const push = createPush({
     config,
@@ -88,15 +99,20 @@ export function createServices(deps: ServiceDeps) {
     storage,
     presence: presenceStore,
     unreadTotal: (userId) => readStates.unreadTotal(userId),
+    isBlocked: (recipientId, senderId) => blocks.between(recipientId, senderId),
     metrics: deps.pushMetrics,
   });
-  const auth = createAuthService({
+  // Login, refresh, sessions you can see and end, password change (src/auth/create-account-security.ts).
+  const { auth, password, sessionList, sessionEnding } = createAccountSecurity({
     userRecords,
     sessions,
     users,
     tokens,
     hasher: deps.hasher ?? bcryptHasher(config.auth.bcryptRounds),
     loginThrottle: throttles.login,
+    loginWindowSec: config.limits.loginWindowSec,
+    audit,
+    activity: sessionActivity,
     onSessionRevoked: (sid) => {
       handshakeCaches.sessionRevoked(sid);
       notifier.endSession(sid, "session_revoked");
@@ -106,9 +122,9 @@ export function createServices(deps: ServiceDeps) {
   });
 
   const policies: Record<"couple" | "group" | "dm", ConversationPolicy> = {
-    couple: createCouplePolicy({ conversations }),
-    group: createGroupPolicy({ groups: storage.groups, conversations }),
-    dm: createDmPolicy({ users: userRecords, conversations }),
+    couple: createCouplePolicy({ conversations, users: userRecords, facts: userFacts }),
+    group: createGroupPolicy({ groups: storage.groups, conversations, sanctions: storage.groupSanctions }),
+    dm: createDmPolicy({ users: userRecords, conversations, blocks }),
   };
   const stickers = createStickerService({ stickers: storage.stickers });
   const windowSize = config.messaging.latestWindowSize;
@@ -127,6 +143,31 @@ export function createServices(deps: ServiceDeps) {
     afterwards: (job) => void inflight.run(job).catch((err: unknown) => deps.log.warn({ err }, "follow-up of a message change failed")),
   });
 
+  const couples = createCoupleService({
+    users: userRecords,
+    partnerRequests: storage.partnerRequests,
+    conversations,
+    notifier,
+    readStates,
+    onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids),
+    push: push.triggers,
+    blocks,
+  });
+
+  const groups = createGroupService({ groups: storage.groups, conversations, users: userRecords, window, notifier, readStates, push: push.triggers, sanctions: storage.groupSanctions });
+  // Reports, group bans and mutes, suspensions (src/moderation, issue 15).
+  const moderation = createModeration({
+    config,
+    storage,
+    policies,
+    messages,
+    groups,
+    notifier,
+    audit,
+    endSessions: (userId) => sessionEnding.endAllOf(userId, "suspension"),
+    usersChanged: (ids) => handshakeCaches.usersChanged(ids),
+  });
+
   return {
     storage,
     tokens,
@@ -134,17 +175,27 @@ export function createServices(deps: ServiceDeps) {
     notifier,
     users,
     auth,
+    /** The security audit log: `audit.record({user_id, type, client?, data?})` (src/audit/audit.service.ts). */
+    audit,
+    password,
+    sessionList,
+    /** Ends sessions with their sockets and an audit line: `sessionEnding.endAllOf(userId, "suspension")` (src/auth/session-ending.ts). */
+    sessionEnding,
     throttles,
     policies,
     stickers,
     messages,
     readStates,
-    typing: createTypingService({ notifier, timeoutMs: config.messaging.typingTimeoutMs }),
-    couples: createCoupleService({ users: userRecords, partnerRequests: storage.partnerRequests, conversations, notifier, readStates, onPartnersChanged: (ids) => handshakeCaches.usersChanged(ids), push: push.triggers }),
-    groups: createGroupService({ groups: storage.groups, conversations, users: userRecords, window, notifier, readStates, push: push.triggers }),
-    dms: createDmService({ conversations, users: userRecords, messages, readStates }),
-    profiles: createProfileService({ profiles: storage.profiles, users: userRecords }),
-    presence: createPresenceService({ store: presenceStore, users: userFacts, notifier }),
+    typing: createTypingService({ notifier, timeoutMs: config.messaging.typingTimeoutMs, blocks }),
+    couples,
+    /** Who blocked whom, and the checks the other features make (src/safety). */
+    blocks,
+    groups,
+    /** Reports, group moderation, suspensions, operators (src/moderation). */
+    moderation,
+    dms: createDmService({ conversations, users: userRecords, messages, readStates, blocks }),
+    profiles: createProfileService({ profiles: storage.profiles, users: userRecords, blocks }),
+    presence: createPresenceService({ store: presenceStore, users: userFacts, notifier, blocks }),
     push,
     userFacts,
     sessionCheck,

@@ -47,3 +47,16 @@ export const TokenResponse = z
 
 /** The socket `auth` event: a fresh access token for the socket's own session. */
 export const SocketAuthEvent = z.strictObject({ token: z.string().min(1).max(4096) });
+
+/** POST /api/auth/password: the current password (checked, throttled like a login) and the new one (the registration rules). */
+export const ChangePasswordBody = z
+  .strictObject({
+    current_password: chars(1).refine((p) => Buffer.byteLength(p, "utf8") <= BCRYPT_MAX_BYTES, { message: `must be at most ${BCRYPT_MAX_BYTES} bytes` }),
+    new_password: Password,
+  })
+  .openapi("ChangePassword");
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+export const PasswordChanged = z
+  .strictObject({ sessions_ended: z.number().int().min(0).openapi({ description: "How many other sessions (logins on other devices) were ended" }) })
+  .openapi("PasswordChanged");

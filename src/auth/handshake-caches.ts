@@ -6,7 +6,7 @@
 import type { ClusterBus } from "../infra/cluster-bus.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import { createUserFacts } from "../users/user-facts.ts";
-import { createSessionCheck } from "./session-check.ts";
+import { createSessionCheck, type SessionCheck } from "./session-check.ts";
 import type { SessionRepository } from "./session.repository.ts";
 
 const EVENT = "handshake_cache_invalidate";
@@ -18,10 +18,13 @@ interface Invalidation {
 
 const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 10_000 && v.every((x) => typeof x === "string");
 
-/** `bus`: to the other nodes (none on a single node). */
-export function createHandshakeCaches(d: { users: UserRepository; sessions: SessionRepository; bus?: ClusterBus | undefined }) {
+/**
+ * `bus`: to the other nodes (none on a single node). `onSessionUsed`: told of each session an
+ * access token was accepted for (REST and handshakes), for its "last used" (session-activity.ts).
+ */
+export function createHandshakeCaches(d: { users: UserRepository; sessions: SessionRepository; bus?: ClusterBus | undefined; onSessionUsed?: (sessionId: string) => void }) {
   const userFacts = createUserFacts({ users: d.users });
-  const sessionCheck = createSessionCheck({ sessions: d.sessions });
+  const sessionCheck = withUse(createSessionCheck({ sessions: d.sessions }), d.onSessionUsed);
   const bus = d.bus;
 
   function apply(m: Invalidation) {
@@ -49,6 +52,22 @@ export function createHandshakeCaches(d: { users: UserRepository; sessions: Sess
     /** After a session was revoked: its handshakes are refused from now on, on every node. */
     sessionRevoked(sessionId: string) {
       publish({ users: [], sessions: [sessionId] });
+    },
+  };
+}
+
+/** The check, telling `onUsed` of every session it finds live (the answer itself unchanged). */
+function withUse(check: SessionCheck, onUsed: ((sessionId: string) => void) | undefined): SessionCheck {
+  if (!onUsed) return check;
+  const seen = (sessionId: string, live: boolean) => {
+    if (live) onUsed(sessionId);
+    return live;
+  };
+  return {
+    ...check,
+    isLive(sessionId, userId) {
+      const live = check.isLive(sessionId, userId);
+      return live instanceof Promise ? live.then((l) => seen(sessionId, l)) : seen(sessionId, live);
     },
   };
 }

@@ -90,6 +90,14 @@ export interface LoginThrottle {
   attempt(phone: string, ip: string): Promise<void>;
   /** After a correct password: the phone's failures and this pair's are forgotten. */
   succeeded(phone: string, ip: string): Promise<void>;
+  /**
+   * After an attempt on this phone was refused: true for the first refusal of a burst (once
+   * per window, on every node together, until the next successful login), so the owner's
+   * audit log gets one line per burst of guesses rather than one per refused guess.
+   */
+  burstStarted(phone: string): Promise<boolean>;
+  /** Attempts on this phone (from anywhere) since its last successful login, within the window. */
+  attemptsOn(phone: string): Promise<number>;
 }
 
 export interface LoginThrottleOptions {
@@ -115,6 +123,7 @@ export function createLoginThrottle(o: LoginThrottleOptions): LoginThrottle {
   const byPhone = backend({ name: "login-phone", points: UNLIMITED, durationSec: o.windowSec, redis });
   // One attempt per interval on a phone: a key that holds one point for the interval.
   const phoneSlot = backend({ name: "login-phone-slot", points: 1, durationSec: 1, redis });
+  const burst = backend({ name: "login-phone-burst", points: 1, durationSec: o.windowSec, redis });
   const pairKey = (phone: string, ip: string) => `${phone}|${clientKey(ip)}`;
 
   function intervalSec(attemptsOnPhone: number): number {
@@ -143,7 +152,19 @@ export function createLoginThrottle(o: LoginThrottleOptions): LoginThrottle {
       }
     },
     async succeeded(phone, ip) {
-      await Promise.all([byPair.delete(pairKey(phone, ip)), byPhone.delete(phone), phoneSlot.delete(phone)]);
+      await Promise.all([byPair.delete(pairKey(phone, ip)), byPhone.delete(phone), phoneSlot.delete(phone), burst.delete(phone)]);
+    },
+    async burstStarted(phone) {
+      try {
+        await burst.consume(phone);
+        return true;
+      } catch (res) {
+        if (res instanceof RateLimiterRes) return false;
+        throw res;
+      }
+    },
+    async attemptsOn(phone) {
+      return (await byPhone.get(phone))?.consumedPoints ?? 0;
     },
   };
 }

@@ -80,9 +80,17 @@ export interface ServerEvents {
   read_receipt: (p: { conversation_id: string; user_id: string; seq: number; at: string; meta?: EventMeta }) => void;
   partner_request: (p: { request: PartnerRequest; meta?: EventMeta }) => void;
   partner_linked: (p: { partner: UserCard; chat_id: string | null; meta?: EventMeta }) => void;
+  /** Durable, to both former partners on /couples: the partnership ended (POST /api/partners/break-up, or a block); their chat is read-only from now on. */
+  partner_unlinked: (p: { partner_id: string; chat_id: string | null; ended_by: string; meta?: EventMeta }) => void;
   group_updated: (p: { group: GroupSummary; meta?: EventMeta }) => void;
   group_member_removed: (p: { group_id: string; user_id: string; meta?: EventMeta }) => void;
   group_deleted: (p: { group_id: string; meta?: EventMeta }) => void;
+  /** A group's owner or an admin (or an operator resolving a report) banned a user: to the members and the banned user. A member banned also gets group_member_removed. */
+  group_member_banned: (p: { group_id: string; user_id: string; meta?: EventMeta }) => void;
+  /** The ban was lifted: the user may join (public group) or be added again. To the members and the user. */
+  group_member_unbanned: (p: { group_id: string; user_id: string; meta?: EventMeta }) => void;
+  /** A member may not post in the group until `until`; null: they may again. To the group's members (the muted one included). */
+  group_member_muted: (p: { group_id: string; user_id: string; until: string | null; meta?: EventMeta }) => void;
   /** Ephemeral, to every device of one user: a conversation's unread count, mention flag or mute changed. */
   unread_update: (p: UnreadUpdate) => void;
   /** Sent on every connect so that even an idle client has a recovery offset (see docs/DELIVERY.md). */

@@ -39,6 +39,7 @@ export const ChatSchema = z
     type: z.literal("couple"),
     members: z.array(UserPublic),
     mode: ChatMode,
+    closed: z.boolean().openapi({ description: "true after the partners broke up: read-only history (posting, editing, reacting and mode changes answer 409 chat_closed); it opens again if the same two link again" }),
     last_seq: z.number().int().min(0),
     read_seq: z.number().int().min(0).openapi({ description: "The caller's read position" }),
     ...unreadStateFields,
@@ -49,5 +50,12 @@ export const ChatSchema = z
   .openapi("Chat");
 
 export const ChatList = z
-  .strictObject({ chats: z.array(ChatSchema).max(1), unread_total: UnreadTotal })
-  .openapi("ChatList", { description: "The caller's couple chat, when there is one" });
+  .strictObject({ chats: z.array(ChatSchema).max(50), unread_total: UnreadTotal })
+  .openapi("ChatList", { description: "The caller's couple chats: the open one with the current partner first (when there is one), then past ones closed by a break-up, most recent activity first (at most 50)" });
+
+export const BreakUpResult = z
+  .strictObject({
+    partner_id: z.string().openapi({ description: "The former partner" }),
+    chat_id: z.string().nullable().openapi({ description: "Their couple chat, now read-only history (null if it was never opened)" }),
+  })
+  .openapi("BreakUpResult");

@@ -1,5 +1,5 @@
-// Couples: partner requests, the link between two users, their one chat, its mode,
-// and the thinking-of-you ping.
+// Couples: partner requests, the link between two users and its end (break-up), their one
+// chat (read-only history once they broke up), its mode, and the thinking-of-you ping.
 import type { ChatMode, PartnerRequest } from "../contract/models.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
@@ -7,12 +7,16 @@ import type { ConversationRef } from "../messaging/conversation-policy.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
 import type { PushTriggers } from "../push/push-triggers.ts";
 import { unreadFields, type UserUnread } from "../messaging/unread.ts";
-import { badRequest, forbidden, notFound } from "../shared/errors.ts";
+import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
+import { cardFor, type BlockCheck } from "../safety/block-check.ts";
 import { newId } from "../shared/ids.ts";
 import { toUserPublic } from "../users/user.dto.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import type { PartnerRequestRecord, PartnerRequestRepository } from "./partner-request.repository.ts";
-import { coupleChatId, coupleKey } from "./couple.policy.ts";
+import { coupleChatId, coupleKey, partnersNow } from "./couple.policy.ts";
+
+/** The most couple chats GET /api/chats lists: the current one and past ones (read-only). */
+const MAX_CHATS = 50;
 
 export interface CoupleDeps {
   users: UserRepository;
@@ -24,6 +28,8 @@ export interface CoupleDeps {
   onPartnersChanged?: (userIds: string[]) => void;
   /** Pushes to members with no device connected (src/push/push-triggers.ts); returns at once. */
   push?: PushTriggers;
+  /** No partner request across a block; no mood on the cards of a blocked member (src/safety). */
+  blocks?: BlockCheck;
 }
 
 export function createCoupleService(d: CoupleDeps) {
@@ -50,6 +56,31 @@ export function createCoupleService(d: CoupleDeps) {
     return u.partner_id;
   }
 
+  /**
+   * Ends the partnership of `userId` (either partner may): both links are cleared (one
+   * transaction on SQLite; on MongoDB see UserRepository.unlinkPartners), the cached facts
+   * forgotten on every node (presence stops), and both told live with `partner_unlinked`.
+   * Their chat stays, read-only (couple.policy.ts). Each is free to send requests again.
+   */
+  async function breakUp(userId: string): Promise<{ partner_id: string; chat_id: string | null }> {
+    const partner = await partnerOf(userId);
+    if (!partner) throw new AppError("conflict", "You are not in a partnership");
+    let cleared: boolean;
+    try {
+      cleared = await d.users.unlinkPartners(userId, partner);
+    } finally {
+      d.onPartnersChanged?.([userId, partner]);
+    }
+    const chatId = coupleChatId(userId, partner);
+    const chat_id = (await d.conversations.byKey(coupleKey(chatId))) ? chatId : null;
+    // Both partners breaking up at once: the one whose call cleared the link tells them.
+    if (cleared) {
+      await d.notifier.toUsers("couples", [userId], "partner_unlinked", { partner_id: partner, chat_id, ended_by: userId });
+      await d.notifier.toUsers("couples", [partner], "partner_unlinked", { partner_id: userId, chat_id, ended_by: userId });
+    }
+    return { partner_id: partner, chat_id };
+  }
+
   async function link(a: string, b: string) {
     try {
       const result = await d.users.linkPartners(a, b);
@@ -62,12 +93,27 @@ export function createCoupleService(d: CoupleDeps) {
 
   return {
     partnerOf,
+    breakUp,
+
+    /**
+     * After `blockerId` blocked `blockedId` (src/safety: the block service's hook): a request
+     * pending between them is cancelled, and if they were partners, they break up.
+     */
+    async blocked(blockerId: string, blockedId: string) {
+      for (let i = 0; i < 2; i++) {
+        const pending = await d.partnerRequests.pendingBetween(blockerId, blockedId);
+        if (!pending) break;
+        await d.partnerRequests.transition(pending.id, "pending", "cancelled", new Date());
+      }
+      if ((await partnerOf(blockerId)) === blockedId) await breakUp(blockerId);
+    },
 
     async request(senderId: string, recipientId: string): Promise<PartnerRequest> {
       if (senderId === recipientId) throw badRequest("recipient_id: you cannot partner with yourself");
       const [sender, recipient] = await Promise.all([d.users.byId(senderId), d.users.byId(recipientId)]);
       if (!sender) throw notFound("User");
       if (!recipient) throw notFound("Recipient");
+      await d.blocks?.assertNotBlocked(senderId, recipientId);
       if (sender.partner_id) throw badRequest("You are already in a partnership");
       if (recipient.partner_id) throw badRequest("recipient_id: that user is already in a partnership");
       if (await d.partnerRequests.pendingBetween(senderId, recipientId)) throw badRequest("A partner request between you two already exists");
@@ -94,6 +140,8 @@ export function createCoupleService(d: CoupleDeps) {
         await d.notifier.toUsers("couples", [req.sender_id], "partner_request", { request: await toRequestDto({ ...req, status: "rejected" }) });
         return;
       }
+      // A block cancels the requests between the two; this covers an accept racing that block.
+      await d.blocks?.assertNotBlocked(req.sender_id, req.recipient_id);
       if (!(await d.partnerRequests.transition(req.id, "pending", "accepted", new Date()))) throw badRequest("This request was already answered");
       try {
         await link(req.recipient_id, req.sender_id);
@@ -127,11 +175,18 @@ export function createCoupleService(d: CoupleDeps) {
       return conv ? this.describeChat(conv.key, userId, unread) : null;
     },
 
-    /** GET /api/chats: the caller's chat (if any) and their unread total over all conversations (one read for both). */
+    /**
+     * GET /api/chats: the caller's couple chats, the open one (with the partner) first, then
+     * past ones closed by a break-up (most recent activity first), and the unread total over
+     * all conversations (one read for both).
+     */
     async listChats(userId: string) {
       const unread = await d.readStates.unreadOf(userId);
-      const chat = await this.myChat(userId, unread);
-      return { chats: chat ? [chat] : [], unread_total: unread.total };
+      const rows = await d.conversations.listOf(userId, "couple", MAX_CHATS);
+      const chats = await Promise.all(rows.map((r) => this.describeChat(r.conversation.key, userId, unread)));
+      // Stable: the open chat moves to the front, the closed ones keep their order.
+      chats.sort((x, y) => Number(x.closed) - Number(y.closed));
+      return { chats, unread_total: unread.total };
     },
 
     /** The chat as its member `userId` sees it; `unread` when the caller has read it already. */
@@ -141,10 +196,12 @@ export function createCoupleService(d: CoupleDeps) {
       const [members, state] = await Promise.all([d.conversations.members(key), unread ?? d.readStates.unreadOf(userId)]);
       const users = await d.users.byIds(members.map((m) => m.user_id));
       const mine = members.find((m) => m.user_id === userId);
+      const [a, b] = conv.public_id.split("_") as [string, string];
       return {
         id: conv.public_id,
         type: "couple" as const,
-        members: users.map(toUserPublic),
+        members: await Promise.all(users.map((u) => cardFor(d.blocks, userId, toUserPublic(u)))),
+        closed: !partnersNow(users, a, b),
         mode: (conv.mode ?? "normal") as ChatMode,
         last_seq: conv.last_seq,
         read_seq: mine?.read_seq ?? 0,

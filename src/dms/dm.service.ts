@@ -1,14 +1,16 @@
-// The caller's DM threads, each with its latest message and unread count.
+// The caller's DM threads, each with its latest message and unread count. A thread across a
+// block stays listed (its history is readable); the other's card comes without the mood.
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { MessageService } from "../messaging/message.service.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
 import { unreadFields } from "../messaging/unread.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import { toUserPublic } from "../users/user.dto.ts";
+import { cardFor, type BlockCheck } from "../safety/block-check.ts";
 
 const MAX_THREADS = 500;
 
-export function createDmService(d: { conversations: ConversationRepository; users: UserRepository; messages: MessageService; readStates: ReadStateService }) {
+export function createDmService(d: { conversations: ConversationRepository; users: UserRepository; messages: MessageService; readStates: ReadStateService; blocks?: BlockCheck }) {
   return {
     /** The threads, and the caller's unread total over all conversations (one batched read gives both). */
     async threads(userId: string) {
@@ -22,9 +24,10 @@ export function createDmService(d: { conversations: ConversationRepository; user
           const ref = { key: c.key, type: "dm" as const, ns: "dm" as const, publicId: c.key, memberIds, mode: null };
           const [latest] = await d.messages.latest(ref, 1);
           const otherId = memberIds.find((id) => id !== userId) ?? userId;
+          const other = cards.get(otherId);
           return {
             dm_id: c.key,
-            with: cards.get(otherId) ?? null,
+            with: other ? await cardFor(d.blocks, userId, other) : null,
             latest: latest ?? null,
             last_seq: c.last_seq,
             ...unreadFields(unread.byKey.get(c.key)),

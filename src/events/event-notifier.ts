@@ -18,8 +18,9 @@ export function createNotifier(d: { fanout: Fanout; eventLog: EventLog; onEmit?:
     return { ...data, meta };
   }
 
-  function emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, exceptUserId?: string) {
-    d.fanout.emit(ns, rooms, event, payload, exceptUserId ? userRoom(exceptUserId) : undefined);
+  function emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, opts: NotifyOptions | undefined) {
+    const except = [...(opts?.exceptUserId ? [opts.exceptUserId] : []), ...(opts?.exceptUserIds ?? [])];
+    d.fanout.emit(ns, rooms, event, payload, except.length ? except.map(userRoom) : undefined);
     d.onEmit?.(ns, event);
   }
 
@@ -27,14 +28,14 @@ export function createNotifier(d: { fanout: Fanout; eventLog: EventLog; onEmit?:
     async toUsers(ns, userIds, event, data, opts) {
       if (userIds.length === 0) return;
       const payload = await withMeta(ns, event, data, opts, { userIds });
-      emit(ns, userIds.map(userRoom), event, payload, opts?.exceptUserId);
+      emit(ns, userIds.map(userRoom), event, payload, opts);
     },
     async toConversation(target, event, data, opts) {
       const payload = await withMeta(target.ns, event, data, opts, { conversationKey: target.key });
       // A group is a room its members' sockets join; a couple chat or DM has exactly two
       // members, so their user rooms reach every device without any room bookkeeping.
       const rooms = target.type === "group" ? [conversationRoom(target.publicId)] : target.memberIds.map(userRoom);
-      emit(target.ns, rooms, event, payload, opts?.exceptUserId);
+      emit(target.ns, rooms, event, payload, opts);
     },
     joinConversation(target, userIds) {
       if (target.type !== "group" || userIds.length === 0) return;

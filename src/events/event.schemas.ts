@@ -38,9 +38,13 @@ const PAYLOADS = {
   user_profile_update: z.strictObject({ user: UserPublic }),
   partner_request: z.strictObject({ request: PartnerRequestSchema }),
   partner_linked: z.strictObject({ partner: UserPublic, chat_id: z.string().nullable() }),
+  partner_unlinked: z.strictObject({ partner_id: z.string(), chat_id: z.string().nullable(), ended_by: z.string() }),
   group_updated: z.strictObject({ group: GroupSchema }),
   group_member_removed: z.strictObject({ group_id: z.string(), user_id: z.string() }),
   group_deleted: z.strictObject({ group_id: z.string() }),
+  group_member_banned: z.strictObject({ group_id: z.string(), user_id: z.string() }),
+  group_member_unbanned: z.strictObject({ group_id: z.string(), user_id: z.string() }),
+  group_member_muted: z.strictObject({ group_id: z.string(), user_id: z.string(), until: SentTimestamp.nullable() }),
 };
 type Durable = keyof typeof PAYLOADS;
 sameShape<{ [E in Durable]: z.output<(typeof PAYLOADS)[E]> }, { [E in Durable]: EventData<E> }>();

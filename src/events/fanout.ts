@@ -5,8 +5,8 @@
 import type { NamespaceName } from "./notifier.ts";
 
 export interface Fanout {
-  /** Emits to every socket in any of `rooms` of the namespace, on every node, except those in `exceptRoom`. */
-  emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, exceptRoom?: string): void;
+  /** Emits to every socket in any of `rooms` of the namespace, on every node, except those in any of `exceptRooms`. */
+  emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, exceptRooms?: string[]): void;
   /** Makes every socket in any of `members` (on every node) join `room`. */
   join(ns: NamespaceName, members: string[], room: string): void;
   leave(ns: NamespaceName, members: string[], room: string): void;

@@ -13,6 +13,8 @@ export interface NotifyOptions {
   durable?: boolean;
   /** Sockets of this user do not get the emit (e.g. typing indicators are not echoed to the typist). */
   exceptUserId?: string;
+  /** Nor do these users' (typing in a group is not shown across a block). */
+  exceptUserIds?: readonly string[];
 }
 
 /** Enough of a conversation to address it: groups have a room, two-party chats use the members' rooms. */

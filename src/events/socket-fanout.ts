@@ -6,9 +6,9 @@ import { NAMESPACES } from "./notifier.ts";
 
 export function socketFanout(io: Server): Fanout {
   return {
-    emit(ns, rooms, event, payload, exceptRoom) {
+    emit(ns, rooms, event, payload, exceptRooms) {
       let target = io.of(`/${ns}`).to(rooms);
-      if (exceptRoom) target = target.except(exceptRoom);
+      if (exceptRooms?.length) target = target.except(exceptRooms);
       target.emit(event, payload);
     },
     join(ns, members, room) {

@@ -5,6 +5,8 @@ import type { ConversationRepository, MemberRole } from "../messaging/conversati
 import type { ConversationPolicy, ConversationRef } from "../messaging/conversation-policy.ts";
 import { forbidden, notFound } from "../shared/errors.ts";
 import { parse } from "../shared/validate.ts";
+import type { GroupSanctionRepository } from "../moderation/group-sanctions.repository.ts";
+import { AppError } from "../shared/errors.ts";
 import type { GroupRepository } from "./group.repository.ts";
 import { GroupId } from "./group.schemas.ts";
 
@@ -12,15 +14,24 @@ export const groupKey = (groupId: string) => `group:${groupId}`;
 
 export const isManagerRole = (role: MemberRole | null | undefined) => role === "owner" || role === "admin";
 
-export function createGroupPolicy(d: { groups: GroupRepository; conversations: ConversationRepository }): ConversationPolicy {
+/** `sanctions`: post blocks (src/moderation): a member the group's managers muted reads but cannot post. */
+export function createGroupPolicy(d: { groups: GroupRepository; conversations: ConversationRepository; sanctions?: Pick<GroupSanctionRepository, "postBlockOf"> }): ConversationPolicy {
   return {
-    async resolve(publicId, userId): Promise<ConversationRef> {
+    async resolve(publicId, userId, access): Promise<ConversationRef> {
       const groupId = parse(GroupId, publicId, "group_id");
-      const [group, member] = await Promise.all([d.groups.byId(groupId), d.conversations.member(groupKey(groupId), userId)]);
+      // The post block is read with the rest, only for a post: reads cost nothing more.
+      const [group, member, block] = await Promise.all([
+        d.groups.byId(groupId),
+        d.conversations.member(groupKey(groupId), userId),
+        access === "post" ? d.sanctions?.postBlockOf(groupId, userId) : undefined,
+      ]);
       if (!group) throw notFound("Group");
       if (!member) {
         if (!group.is_public) throw notFound("Group");
         throw forbidden("Join the group to read or post");
+      }
+      if (block && block.until.getTime() > Date.now()) {
+        throw new AppError("muted_in_group", `A group admin muted you in this group until ${block.until.toISOString()}: you can read but not post`, { until: block.until.toISOString() });
       }
       return { key: groupKey(groupId), type: "group", ns: "groups", publicId: groupId, memberIds: [], mode: null };
     },

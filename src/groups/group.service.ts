@@ -14,6 +14,7 @@ import { unreadFields } from "../messaging/unread.ts";
 import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
 import { DuplicateKeyError } from "../storage/errors.ts";
 import type { UserRepository } from "../users/user.repository.ts";
+import type { GroupSanctionRepository } from "../moderation/group-sanctions.repository.ts";
 import type { GroupRecord, GroupRepository } from "./group.repository.ts";
 import { groupKey, isManagerRole } from "./group.policy.ts";
 import type { UpdateGroupBody, UpsertGroupBody } from "./group.schemas.ts";
@@ -27,6 +28,8 @@ export interface GroupDeps {
   readStates: ReadStateService;
   /** Pushes to members with no device connected (src/push/push-triggers.ts); returns at once. */
   push?: PushTriggers;
+  /** Bans (src/moderation): a banned user cannot join or be added; a deleted group's bans go with it. */
+  sanctions?: Pick<GroupSanctionRepository, "banOf" | "clearGroup">;
 }
 
 const MAX_LISTED = 500;
@@ -80,9 +83,34 @@ export function createGroupService(d: GroupDeps) {
     if (found.length !== new Set(ids).size) throw new AppError("validation_error", "member_ids: contains an unknown user id");
   }
 
+  async function assertNotBanned(groupId: string, userId: string) {
+    if (await d.sanctions?.banOf(groupId, userId)) throw new AppError("banned_from_group", "This user is banned from the group; a group admin must unban them first");
+  }
+
+  /**
+   * Takes a member out without a permission check (the caller decided: removeMember, or a
+   * moderation action), tells everyone it concerned; false when not a member.
+   */
+  async function expel(groupId: string, memberId: string): Promise<boolean> {
+    const before = (await d.conversations.members(groupKey(groupId))).map((m) => m.user_id);
+    if (!(await d.conversations.removeMember(groupKey(groupId), memberId))) return false;
+    d.notifier.leaveConversation(target(groupId), [memberId]);
+    // Addressed to the people (including the one removed), not the conversation: the removed
+    // member is no longer in it, and must still learn it through sync.
+    await d.notifier.toUsers("groups", before, "group_member_removed", { group_id: groupId, user_id: memberId });
+    await d.groups.touch(groupId, new Date());
+    return true;
+  }
+
   /** The group after adding the member; null when the member was there already (the member record is unique: of two adds racing past a check, one stores it). */
   async function addMember(groupId: string, memberId: string, role: MemberRole): Promise<GroupSummary | null> {
     if (!(await d.conversations.addMember(groupKey(groupId), { user_id: memberId, role, joined_at: new Date() }))) return null;
+    // A ban written while this add was past its check: the ban's removal may have run before
+    // this insert, so look again now that the member is stored, and undo it.
+    if (await d.sanctions?.banOf(groupId, memberId)) {
+      await d.conversations.removeMember(groupKey(groupId), memberId);
+      throw new AppError("banned_from_group", "This user is banned from the group; a group admin must unban them first");
+    }
     d.notifier.joinConversation(target(groupId), [memberId]);
     return announce(groupId);
   }
@@ -154,6 +182,8 @@ export function createGroupService(d: GroupDeps) {
       // offline member must still find this event in sync.
       await d.notifier.toUsers("groups", memberIds, "group_deleted", { group_id: groupId });
       d.notifier.leaveConversation(target(groupId), memberIds);
+      // Its bans go first: the id may be taken again by a new group, which starts with none.
+      await d.sanctions?.clearGroup(groupId);
       await d.groups.remove(groupId);
       await d.window.invalidate(groupKey(groupId));
     },
@@ -162,6 +192,7 @@ export function createGroupService(d: GroupDeps) {
       const { group, role } = await load(groupId, userId);
       if (role) return summary(groupId);
       if (!group.is_public) throw notFound("Group");
+      await assertNotBanned(groupId, userId);
       return (await addMember(groupId, userId, "member")) ?? summary(groupId);
     },
 
@@ -171,6 +202,7 @@ export function createGroupService(d: GroupDeps) {
       if (role === "admin" && group.owner_id !== userId) throw forbidden("Only the owner can make admins");
       if (await d.conversations.member(groupKey(groupId), memberId)) throw badRequest("user_id: is already a member");
       await assertUsersExist([memberId]);
+      await assertNotBanned(groupId, memberId);
       const added = await addMember(groupId, memberId, role);
       if (!added) throw badRequest("user_id: is already a member");
       d.push?.groupInvite(groupId, userId, memberId);
@@ -193,15 +225,12 @@ export function createGroupService(d: GroupDeps) {
       const removed = await d.conversations.member(groupKey(groupId), memberId);
       if (!removed) throw notFound("Member");
       if (removed.role === "admin" && userId !== memberId && group.owner_id !== userId) throw forbidden("Only the owner can remove an admin");
-      const before = (await d.conversations.members(groupKey(groupId))).map((m) => m.user_id);
-      if (!(await d.conversations.removeMember(groupKey(groupId), memberId))) throw notFound("Member");
-      d.notifier.leaveConversation(target(groupId), [memberId]);
-      // Addressed to the people (including the one removed), not the conversation: the removed
-      // member is no longer in it, and must still learn it through sync.
-      await d.notifier.toUsers("groups", before, "group_member_removed", { group_id: groupId, user_id: memberId });
-      await d.groups.touch(groupId, new Date());
+      if (!(await expel(groupId, memberId))) throw notFound("Member");
       return summary(groupId);
     },
+
+    /** Removes a member with no permission check: for moderation (src/moderation), which checked. False when not a member. */
+    expel,
   };
 }
 

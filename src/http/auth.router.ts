@@ -3,6 +3,7 @@ import { LoginBody, RegisterBody, TokenResponse } from "../auth/auth.schemas.ts"
 import type { AuthService } from "../auth/auth.service.ts";
 import { clientKey, type Throttles } from "../auth/rate-limiter.ts";
 import { unauthorized } from "../shared/errors.ts";
+import { clientOf } from "./client-info.ts";
 import { bearerToken, defineRoute, type RouteKit } from "./route.ts";
 
 export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, throttles: Pick<Throttles, "registerByIp">): Router {
@@ -25,7 +26,7 @@ export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, thr
     },
     async ({ body, req }) => {
       await throttles.registerByIp.consume(clientKey(req.ip ?? "unknown"));
-      return auth.register(body);
+      return auth.register(body, clientOf(req));
     },
   );
 
@@ -40,9 +41,9 @@ export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, thr
       body: LoginBody,
       bodyTypes: ["application/x-www-form-urlencoded"],
       response: TokenResponse,
-      errors: { 401: "Wrong phone number or password", 429: "Too many attempts from this address, for this phone from this address, or on this phone just now" },
+      errors: { 401: "Wrong phone number or password", 403: "account_suspended: an operator suspended the account (details.until; null: indefinitely)", 429: "Too many attempts from this address, for this phone from this address, or on this phone just now" },
     },
-    ({ body, req }) => auth.login(body, req.ip ?? "unknown"),
+    ({ body, req }) => auth.login(body, clientOf(req)),
   );
 
   defineRoute(
@@ -55,18 +56,18 @@ export function authRouter(kit: Omit<RouteKit, "router">, auth: AuthService, thr
       auth: false,
       security: [{ refreshToken: [] }],
       response: TokenResponse,
-      errors: { 401: "Missing, invalid, expired or unknown refresh token; or one already used, which revokes its session" },
+      errors: { 401: "Missing, invalid, expired or unknown refresh token; or one already used, which revokes its session", 403: "account_suspended: an operator suspended the account (details.until; null: indefinitely)" },
     },
     ({ req }) => {
       const token = bearerToken(req);
       if (!token) throw unauthorized("Missing bearer refresh token (Authorization: Bearer <refresh_token>)");
-      return auth.refresh(token);
+      return auth.refresh(token, clientOf(req));
     },
   );
 
   defineRoute(r, { method: "post", path: "/logout", summary: "Revoke this session's refresh-token family", tag, auth: true, status: 204 },
-    async ({ caller }) => {
-      await auth.logout(caller.sessionId);
+    async ({ caller, req }) => {
+      await auth.logout(caller, clientOf(req));
     });
 
   return r.router;

@@ -21,6 +21,7 @@ import { MuteBody, MuteState } from "../messaging/unread.schemas.ts";
 import { MUTED_FOREVER } from "../messaging/unread.ts";
 import { AppError } from "../shared/errors.ts";
 import { z } from "../shared/zod.ts";
+import type { ErrorStatus } from "./error-responses.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 import { randomUUID } from "node:crypto";
 
@@ -49,6 +50,20 @@ export interface MessageRouteOptions {
   maxPage: number;
   /** Why this kind answers 403 on reading and posting, when it does (couple chats answer 404 to outsiders). */
   forbidden?: string;
+  /** Why this kind refuses a member's writes (post, edit, react) where it does: a closed couple chat, a DM across a block. */
+  writeRefused?: Partial<Record<ErrorStatus, string>>;
+}
+
+/** Error descriptions of two sources for one route: a status both give says both. */
+function mergeErrors(...all: (Partial<Record<ErrorStatus, string>> | undefined)[]): Partial<Record<ErrorStatus, string>> {
+  const out: Partial<Record<ErrorStatus, string>> = {};
+  for (const errors of all) {
+    for (const [code, why] of Object.entries(errors ?? {})) {
+      const status = Number(code) as ErrorStatus;
+      out[status] = out[status] ? `${out[status]}; or ${why}` : why;
+    }
+  }
+  return out;
 }
 
 export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
@@ -58,6 +73,8 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
   const conversation = { policy: o.policy, param: o.param };
   const read = { access: "read" } as const;
   const readAsActor = { access: "read", actor: true } as const;
+  // Edits and reactions are seen by the others: refused where this kind closes writing (couple.policy.ts, dm.policy.ts).
+  const writeAsActor = { access: "write", actor: true } as const;
   const tag = o.tag;
   const { LatestQuery, HistoryQuery } = pageQueries(o.maxPage);
   const MessageList = messageList(o.maxPage);
@@ -109,7 +126,7 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
       status: 201,
       description: "The message was stored (or, in an incognito couple chat, delivered without being stored)",
       alsoStatus: { status: 200, description: "A retry: this client_message_id was already used in this conversation; the stored message" },
-      errors: { ...outsider, 409: "The client_message_id was already used in another conversation" },
+      errors: mergeErrors(outsider, { 409: "The client_message_id was already used in another conversation" }, o.writeRefused),
       steps: { access: "post", actor: true },
       conversation,
     },
@@ -120,13 +137,13 @@ export function mountMessageRoutes(r: RouteKit, o: MessageRouteOptions) {
     },
   );
 
-  defineRoute(r, { method: "put", path: o.paths.item, summary: "Edit a message's text (sender only; previous text kept in edits)", tag, auth: true, params: withMessage, body: EditMessageBody, response: MessageSchema, errors: { ...either("the caller is not the sender"), 409: deleted }, steps: readAsActor, conversation },
+  defineRoute(r, { method: "put", path: o.paths.item, summary: "Edit a message's text (sender only; previous text kept in edits)", tag, auth: true, params: withMessage, body: EditMessageBody, response: MessageSchema, errors: mergeErrors(either("the caller is not the sender"), { 409: deleted }, o.writeRefused), steps: writeAsActor, conversation },
     async ({ params, body, ref, actor }) => o.messages.edit(ref, actor, params.messageId as string, body.text));
 
   defineRoute(r, { method: "delete", path: o.paths.item, summary: "Delete a message (leaves a tombstone that keeps its seq); deleting twice is harmless", tag, auth: true, params: withMessage, response: MessageSchema, errors: either("the caller may not delete it (the sender may; in a group, its owner and admins too)"), steps: readAsActor, conversation },
     async ({ params, ref, actor }) => o.messages.remove(ref, actor, params.messageId as string));
 
-  defineRoute(r, { method: "post", path: o.paths.reactions, summary: "Toggle the caller's reaction (one emoji per user)", tag, auth: true, params: withMessage, body: ReactionBody, response: ReactionResult, errors: { ...outsider, 409: deleted }, steps: readAsActor, conversation },
+  defineRoute(r, { method: "post", path: o.paths.reactions, summary: "Toggle the caller's reaction (one emoji per user)", tag, auth: true, params: withMessage, body: ReactionBody, response: ReactionResult, errors: mergeErrors(outsider, { 409: deleted }, o.writeRefused), steps: writeAsActor, conversation },
     async ({ params, body, ref, actor }) => o.messages.toggleReaction(ref, actor, params.messageId as string, body.emoji));
 
   defineRoute(r, { method: "get", path: o.paths.byId, summary: "One message by id", tag, auth: true, params: withMessage, response: MessageSchema, errors: outsider, steps: read, conversation },

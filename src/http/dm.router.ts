@@ -17,6 +17,7 @@ export function dmRouter(kit: Omit<RouteKit, "router">, dms: DmService, messages
     param: "dm_id",
     idSchema: DmId,
     forbidden: "A DM between two other users",
+    writeRefused: { 403: "blocked: one of the two blocked the other (the history stays readable)" },
     paths: {
       latest: "/:dm_id/latest",
       history: "/:dm_id/history",

@@ -29,6 +29,11 @@ const FieldErrors = z
 /** The `details` each status carries; statuses not listed carry none. */
 const DETAILS: Partial<Record<ErrorStatus, z.ZodType>> = {
   400: FieldErrors.optional(),
+  // Issue 15: muted_in_group and account_suspended say until when (null: indefinitely).
+  403: z
+    .strictObject({ until: z.string().nullable().openapi({ description: "ISO 8601; null: indefinitely" }) })
+    .optional()
+    .openapi({ description: "muted_in_group, account_suspended: until when" }),
   410: z.strictObject({
     epoch: z.string().openapi({ description: "The stream's current epoch: sync again from 0 with it after refetching history" }),
     oldest_available: z.number().int().optional().openapi({ description: "The oldest event_seq still kept (when events were pruned)" }),

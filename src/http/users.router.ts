@@ -3,13 +3,17 @@ import { clientKey, type Throttles } from "../auth/rate-limiter.ts";
 import { LookupQuery, UpdateProfileBody, UserPublic, UserSelf } from "../users/user.schemas.ts";
 import type { UserService } from "../users/user.service.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
+import { UserMe } from "../safety/block.schemas.ts";
+import { cardFor } from "../safety/block-check.ts";
+import type { BlockService } from "../safety/block.service.ts";
 
-export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, throttles: Pick<Throttles, "lookupByUser" | "lookupByIp">): Router {
+export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, throttles: Pick<Throttles, "lookupByUser" | "lookupByIp">, blocks: Pick<BlockService, "blockedIds" | "between" | "assertNotBlocked" | "related">): Router {
   const r: RouteKit = { ...kit, router: Router() };
   const tag = "users";
 
-  defineRoute(r, { method: "get", path: "/me", summary: "The caller's own user", tag, auth: true, response: UserSelf },
-    ({ caller }) => users.me(caller.userId));
+  // With whom the caller blocked (issue 15): their clients hide those users' messages in shared groups.
+  defineRoute(r, { method: "get", path: "/me", summary: "The caller's own user, and the users they blocked", tag, auth: true, response: UserMe },
+    async ({ caller }) => ({ ...(await users.me(caller.userId)), blocked_user_ids: await blocks.blockedIds(caller.userId) }));
 
   defineRoute(r, { method: "put", path: "/me/profile", summary: "Update display name, mood, email or bubble colour; tells the partner", tag, auth: true, body: UpdateProfileBody, response: UserSelf },
     ({ caller, body }) => users.updateProfile(caller.userId, body));
@@ -21,6 +25,7 @@ export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, t
       method: "get",
       path: "/lookup",
       summary: "Find a user by phone or username",
+      description: "The user's public card; across a block (either of the two blocked the other) without the mood",
       tag,
       auth: true,
       query: LookupQuery,
@@ -30,7 +35,7 @@ export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, t
     async ({ query, caller, req }) => {
       await throttles.lookupByUser.consume(caller.userId);
       await throttles.lookupByIp.consume(clientKey(req.ip ?? "unknown"));
-      return users.lookup(query);
+      return cardFor(blocks, caller.userId, await users.lookup(query));
     },
   );
 

@@ -62,6 +62,17 @@ export function createMessageService(d: MessageDeps) {
     return message;
   }
 
+  /** Wipes the content, tells every device, updates unread counts: the one delete path, whoever deletes. */
+  async function wipe(ref: ConversationRef, m: MessageRecord): Promise<Message> {
+    if (m.deleted) return toMessage(m); // deleting twice is harmless
+    // The content is wiped, not hidden: a tombstone keeps only what ordering needs.
+    const updated = await d.messages.tombstone(ref.key, m.id, new Date());
+    if (!updated) throw notFound("Message");
+    const message = await changed(ref, "message_deleted", updated);
+    await afterwards(() => unread.afterDelete(ref, m));
+    return message;
+  }
+
   /** Every device of the sender learns the message was stored (the sending one also gets the event's ack). */
   function ackToSender(ref: ConversationRef, actor: Actor, message: Message, duplicate: boolean) {
     return d.notifier.toUsers(ref.ns, [actor.id], "message_ack", ackOf(message, duplicate), { durable: false });
@@ -126,13 +137,12 @@ export function createMessageService(d: MessageDeps) {
     async remove(ref: ConversationRef, actor: Actor, messageId: string): Promise<Message> {
       const m = await findInConversation(ref, messageId);
       if (!(await d.canDelete(ref, actor.id, m))) throw forbidden("Only the sender or a group admin can delete this message");
-      if (m.deleted) return toMessage(m); // deleting twice is harmless
-      // The content is wiped, not hidden: a tombstone keeps only what ordering needs.
-      const updated = await d.messages.tombstone(ref.key, m.id, new Date());
-      if (!updated) throw notFound("Message");
-      const message = await changed(ref, "message_deleted", updated);
-      await afterwards(() => unread.afterDelete(ref, m));
-      return message;
+      return wipe(ref, m);
+    },
+
+    /** Deletes a message for a moderator who was allowed already (src/moderation: a report's resolution). */
+    async removeAsModerator(ref: ConversationRef, messageId: string): Promise<Message> {
+      return wipe(ref, await findInConversation(ref, messageId));
     },
 
     async toggleReaction(ref: ConversationRef, actor: Actor, messageId: string, emoji: string) {

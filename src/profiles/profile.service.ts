@@ -1,4 +1,5 @@
 import { notFound } from "../shared/errors.ts";
+import type { BlockCheck } from "../safety/block-check.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import type { ProfileRecord, ProfileRepository } from "./profile.repository.ts";
 import type { UpdateProfileBody } from "./profile.schemas.ts";
@@ -18,10 +19,15 @@ function toProfile(userId: string, p: ProfileRecord | null) {
   };
 }
 
-export function createProfileService(d: { profiles: ProfileRepository; users: UserRepository }) {
+export function createProfileService(d: { profiles: ProfileRepository; users: UserRepository; blocks?: Pick<BlockCheck, "between"> }) {
   return {
-    async get(userId: string) {
+    /**
+     * The user's profile as `viewerId` sees it (none given: the owner). Across a block it is
+     * the empty profile: nothing beyond the public card crosses (docs/DECISIONS.md).
+     */
+    async get(userId: string, viewerId: string = userId) {
       if (!(await d.users.byId(userId))) throw notFound("User");
+      if (viewerId !== userId && (await d.blocks?.between(viewerId, userId))) return toProfile(userId, null);
       return toProfile(userId, await d.profiles.get(userId));
     },
     async update(userId: string, patch: UpdateProfileBody) {

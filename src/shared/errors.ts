@@ -12,9 +12,21 @@ export const ErrorCodes = {
   token_expired: 401,
   token_revoked: 401,
   forbidden: 403,
+  /** A password change whose current_password is wrong (403, not 401: the caller is authenticated). */
+  wrong_password: 403,
+  /** Issue 15: a member a group's managers stopped posting (details.until). */
+  muted_in_group: 403,
+  /** Issue 15: banned from this group: no joining or being added until unbanned. */
+  banned_from_group: 403,
+  /** Issue 15: an operator suspended the account (details.until: null when indefinitely). */
+  account_suspended: 403,
+  /** Issue 15: one of the two users blocked the other (no DM, no partner request between them). */
+  blocked: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** Issue 15: a couple chat after its partners broke up: read-only history. */
+  chat_closed: 409,
   resync_required: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

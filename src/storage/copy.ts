@@ -18,6 +18,11 @@ export const COPY_TABLES = [
   "sticker_packs",
   "uploads",
   "push_subscriptions",
+  "reports",
+  "group_bans",
+  "group_post_blocks",
+  "blocks",
+  "audit_events",
 ] as const;
 export type CopyTable = (typeof COPY_TABLES)[number];
 

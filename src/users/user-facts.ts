@@ -17,6 +17,8 @@ export interface UserFacts {
   username: string;
   partnerId: string | null;
   mood: string | null;
+  /** Until when (ms) an operator suspended the account; null: not suspended. The handshake refuses it meanwhile. */
+  suspendedUntil?: number | null;
 }
 
 export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxEntries?: number; now?: () => number }) {
@@ -31,7 +33,7 @@ export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxE
       const valid = ids.filter((id) => OBJECT_ID.test(id));
       if (!valid.length) return new Map();
       const rows = await d.users.byIds(valid);
-      return new Map(rows.map((u) => [u.id, { username: u.username, partnerId: u.partner_id, mood: u.mood }]));
+      return new Map(rows.map((u) => [u.id, { username: u.username, partnerId: u.partner_id, mood: u.mood, suspendedUntil: u.suspended_until?.getTime() ?? null }]));
     },
   });
   return {
@@ -39,7 +41,7 @@ export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxE
     get(userId: string): UserFacts | null | Promise<UserFacts | null> {
       return cache.get(userId);
     },
-    /** Call after changing a user's username, partner or mood, or deleting it. */
+    /** Call after changing a user's username, partner, mood or suspension, or deleting it. */
     forget(userIds: Iterable<string>) {
       cache.forget(userIds);
     },

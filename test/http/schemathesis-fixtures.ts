@@ -28,6 +28,9 @@ export async function fixtures(api: Api) {
   const other = await buildUser(api, { username: "st_other" });
   // Their own sessions: logging out, or rotating the refresh token, must not end the fuzzer's.
   const spare = await buildUser(api);
+  // Ending sessions and changing the password: a user of their own, whose single session no
+  // fuzzed call can end (no other session to end, no session id of theirs to guess, no password).
+  const keeper = await buildUser(api);
   const request = await ok(api.post("/api/partners/request", { recipient_id: partner.id }, fuzzer.token), 201, "partner request");
   await ok(api.post(`/api/partners/requests/${request.id}/respond`, { action: "accept" }, partner.token), 204, "accept");
   const chat = (await ok(api.post("/api/chats", { recipient_id: partner.id }, fuzzer.token), 200, "couple chat")).id as string;
@@ -42,7 +45,12 @@ export async function fixtures(api: Api) {
     group: [await send(`/api/messages/${chatGroup}`, fuzzer, "hello group"), await send(`/api/messages/${chatGroup}`, other, "hello all")],
   };
   const epoch = (await ok(api.get("/api/events/sync", fuzzer.token), 200, "sync")).epoch as string;
-  return { fuzzer, partner, other, spare, chat, dm, chatGroup, ownGroup, publicGroup, messages, epoch };
+  // Moderation (issue 15): in the fuzzer's own group, a report of the other member's message
+  // and a ban, so that listing them checks real bodies against the document.
+  const reported = await send(`/api/messages/${ownGroup}`, other, "reported message");
+  await ok(api.post("/api/reports", { target: { type: "message", conversation_id: ownGroup, message_id: reported }, reason: "spam", note: "fixture" }, fuzzer.token), 201, "report");
+  await ok(api.post(`/api/groups/${ownGroup}/bans/${spare.id}`, {}, fuzzer.token), 200, "ban");
+  return { fuzzer, partner, other, spare, keeper, chat, dm, chatGroup, ownGroup, publicGroup, messages, epoch };
 }
 
 export type Fixtures = Awaited<ReturnType<typeof fixtures>>;
@@ -113,6 +121,12 @@ parameters = { "query.epoch" = ${draw("epochs")} }
 [[operations]]
 include-name = "POST /api/auth/logout"
 headers = { Authorization = ${toml(`Bearer ${f.spare.token}`)} }
+
+# Ending sessions and changing the password end sessions too (the stateful phase links the
+# fuzzer's own session ids from GET /api/auth/sessions into DELETE): the keeper's instead.
+[[operations]]
+include-name-regex = "^(DELETE /api/auth/sessions/\\\\{id\\\\}|POST /api/auth/sessions/end-others|POST /api/auth/password)$"
+headers = { Authorization = ${toml(`Bearer ${f.keeper.token}`)} }
 `;
 }
 

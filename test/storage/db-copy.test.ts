@@ -174,6 +174,22 @@ async function fill(s: Storage): Promise<Filled> {
   await s.uploads.record({ id: newId(t0), owner_id: a.id, type: "image", urls: ["/media/x.png", "/media/x-p.png"], bytes: 1234, created_at: at(19) });
   await s.pushSubscriptions.upsert({ id: newId(t0), user_id: a.id, session_id: newId(t0), type: "webpush", address: "https://push.example/a", keys: { p256dh: "k", auth: "s" }, platform: null, created_at: at(20) });
   await s.pushSubscriptions.upsert({ id: newId(t0), user_id: b.id, session_id: newId(t0), type: "fcm", address: "fcm-token-b", keys: null, platform: "android", created_at: at(21) });
+  await s.blocks.add({ blocker_id: a.id, blocked_id: b.id, created_at: at(22) });
+  await s.blocks.add({ blocker_id: b.id, blocked_id: a.id, created_at: at(23) });
+  // Audit (issue 15): events with flat data, one without a client; a session's device, address and last use
+  // (on a session made above: a row more would move where the resume test's simulated crash lands).
+  await s.audit.append({ id: newId(t0), user_id: a.id, type: "login", at: at(24), ip: "203.0.113.5", device: "Firefox on Linux", data: { session_id: "sid-1", method: "password" } });
+  await s.audit.append({ id: newId(t0 + 1000), user_id: a.id, type: "suspension", at: at(25), ip: null, device: null, data: { action: "suspended", days: 3, indefinite: false, note: null } });
+  await s.sessions.touchSession("sid-1", at(26), { device: "Chrome on Android", ip: "2001:db8::1" });
+
+  // Moderation (issue 15): a message report (its snapshot), a resolved user report, a suspension, a ban, a post block.
+  const snapshot = { sender: card(a), text: g1.text, kind: g1.kind, media: null, sticker: null, seq: g1.seq, created_at: g1.created_at.toISOString() };
+  await s.reports.file({ id: newId(t0 + 2000), reporter_id: d.id, target_type: "message", target_user_id: a.id, conversation_key: groupKey, message_id: g1.id, reason: "spam", note: "odd $keys.here", snapshot, created_at: at(27) });
+  const userReport = await s.reports.file({ id: newId(t0 + 3000), reporter_id: b.id, target_type: "user", target_user_id: c.id, conversation_key: null, message_id: null, reason: "harassment", note: null, snapshot: null, created_at: at(28) });
+  await s.reports.resolve(userReport.report.id, { action: "suspend_account", note: "3 days", by: a.id, at: at(29) });
+  await s.users.setSuspension(c.id, { until: at(3 * 86_400), reason: "harassment" });
+  await s.groupSanctions.ban({ group_id: groupId, user_id: b.id, banned_by: a.id, reason: "spam", created_at: at(30) });
+  await s.groupSanctions.blockPosting({ group_id: groupId, user_id: d.id, until: at(86_400), blocked_by: c.id, created_at: at(31) });
 
   return { users, coupleKey, groupKey, dmKey, messageIds };
 }
@@ -196,6 +212,11 @@ const IDENTITY: Record<CopyTable, (r: Record<string, unknown>) => string> = {
   sticker_packs: (r) => String(r.id),
   uploads: (r) => String(r.id),
   push_subscriptions: (r) => String(r.id),
+  blocks: (r) => `${String(r.blocker_id)}\u0000${String(r.blocked_id)}`,
+  audit_events: (r) => String(r.id),
+  reports: (r) => String(r.id),
+  group_bans: (r) => `${String(r.group_id)}\u0000${String(r.user_id)}`,
+  group_post_blocks: (r) => `${String(r.group_id)}\u0000${String(r.user_id)}`,
 };
 
 /** Every row of every table, pages joined, sorted by identity, dates as ISO strings. */
@@ -509,7 +530,7 @@ describe("db:copy from the previous release's layout", () => {
         const result = await runCopy(legacy, target.copy, { batch: 2, log: (l) => lines.push(l) });
         assert.ok(result.ok, lines.join("\n"));
         const n = Object.fromEntries(result.tables.map((r) => [r.table, r.targetCount]));
-        assert.deepEqual(n, { users: 4, sessions: 1, refresh_tokens: 3, partner_requests: 1, conversations: 3, members: 7, messages: 4, events: 2, stream: 1, groups: 1, profiles: 1, sticker_packs: 1, uploads: 0, push_subscriptions: 0 });
+        assert.deepEqual(n, { users: 4, sessions: 1, refresh_tokens: 3, partner_requests: 1, conversations: 3, members: 7, messages: 4, events: 2, stream: 1, groups: 1, profiles: 1, sticker_packs: 1, uploads: 0, push_subscriptions: 0, blocks: 0, audit_events: 0, reports: 0, group_bans: 0, group_post_blocks: 0 });
 
         const user = await target.users.byId(id(u1));
         assert.equal(user?.partner_id, id(u2));

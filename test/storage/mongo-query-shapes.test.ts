@@ -11,6 +11,7 @@ import { openMongoStorage } from "../../src/storage/mongo/open.ts";
 import { describe as describeShape, unindexedReason, type QueryShape } from "../../src/storage/mongo/query-shapes.ts";
 import { declaredIndexes } from "../../src/storage/mongo/schemas.ts";
 import type { Storage } from "../../src/storage/storage.ts";
+import { exerciseModeration } from "./moderation-exercise.ts";
 import { startDatabase, type TestDatabase } from "../support/database.ts";
 import type { NewMessage } from "../../src/messaging/message.repository.ts";
 import { newId } from "../../src/shared/ids.ts";
@@ -140,6 +141,17 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   await s.sessions.claimRefreshToken(jti, new Date());
   await s.sessions.claimRefreshToken(newId(), new Date());
   await s.sessions.pruneExpired(new Date());
+  // sessions you can see, password, audit (issue 15)
+  await s.sessions.touchSession(sid, new Date());
+  await s.sessions.touchSession(sid, new Date(), { device: "Chrome on Linux", ip: "203.0.113.1" });
+  await s.sessions.touchSession(newId(), new Date());
+  await s.users.setPasswordHash(a!.id, "h2");
+  await s.users.setPasswordHash(newId(), "h3");
+  await s.audit.append({ id: newId(), user_id: a!.id, type: "login", at: new Date(Date.now() - 1000), ip: "203.0.113.1", device: null, data: { session_id: sid } });
+  await s.audit.append({ id: newId(), user_id: a!.id, type: "session_ended", at: new Date(), ip: null, device: null, data: {} });
+  const [newest] = await s.audit.ofUser(a!.id, null, 1);
+  await s.audit.ofUser(a!.id, { at: newest!.at, id: newest!.id }, 10);
+  await s.audit.prune(new Date(Date.now() - 500));
 
   // partner requests
   const req = await s.partnerRequests.create({ id: newId(), sender_id: a!.id, recipient_id: c!.id, created_at: new Date() });
@@ -256,6 +268,17 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   await s.pushSubscriptions.ofUsers([a!.id, newId()]);
   await s.pushSubscriptions.remove(sub.id);
   await s.pushSubscriptions.removeOfSession(sub.session_id);
+  // blocks (issue 15): a second add of a pair, both directions, the cache's load of several users
+  await s.blocks.add({ blocker_id: a!.id, blocked_id: b!.id, created_at: new Date() });
+  await s.blocks.add({ blocker_id: a!.id, blocked_id: b!.id, created_at: new Date() });
+  await s.blocks.add({ blocker_id: c!.id, blocked_id: a!.id, created_at: new Date() });
+  await s.blocks.byBlocker(a!.id);
+  await s.blocks.involving([a!.id, b!.id]);
+  await s.blocks.involving([]);
+  await s.blocks.remove(c!.id, a!.id);
+  await s.blocks.remove(c!.id, a!.id);
+
+  await exerciseModeration(s, a!.id); // reports, group bans and post blocks, suspension (issue 15)
 
   // copy: every table page by page (two pages where there are rows), counted, written back
   for (const table of COPY_TABLES) {

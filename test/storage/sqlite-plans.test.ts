@@ -12,6 +12,7 @@ import { COPY_TABLES } from "../../src/storage/copy.ts";
 import { MIGRATIONS } from "../../src/storage/sqlite/migrations.ts";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/open.ts";
 import type { Storage } from "../../src/storage/storage.ts";
+import { exerciseModeration } from "./moderation-exercise.ts";
 
 // Tables that do not grow with use: a scan of them is fine.
 const SMALL_TABLES = new Set(["stream", "sticker_packs"]);
@@ -96,6 +97,15 @@ async function exercise(s: Storage): Promise<void> {
   await s.sessions.refreshToken("r1");
   await s.sessions.claimRefreshToken("r1", later(2));
   await s.sessions.pruneExpired(later(30));
+  // sessions you can see, password, audit (issue 15)
+  await s.sessions.touchSession("s1", later(3));
+  await s.sessions.touchSession("s1", later(4), { device: "Chrome on Linux", ip: "203.0.113.1" });
+  await s.users.setPasswordHash("ua", "h2");
+  await s.audit.append({ id: "e1", user_id: "ua", type: "login", at: later(1), ip: null, device: null, data: {} });
+  await s.audit.append({ id: "e2", user_id: "ua", type: "login", at: later(2), ip: null, device: null, data: {} });
+  await s.audit.ofUser("ua", null, 10);
+  await s.audit.ofUser("ua", { at: later(2), id: "e2" }, 10);
+  await s.audit.prune(later(2));
 
   await s.partnerRequests.create({ id: "p1", sender_id: "ua", recipient_id: "uc", created_at: t0 });
   await s.partnerRequests.byId("p1");
@@ -183,6 +193,14 @@ async function exercise(s: Storage): Promise<void> {
   await s.pushSubscriptions.ofUsers([sub.user_id]);
   await s.pushSubscriptions.remove(sub.id);
   await s.pushSubscriptions.removeOfSession(sub.session_id);
+  await s.blocks.add({ blocker_id: "ua", blocked_id: "ub", created_at: t0 });
+  await s.blocks.add({ blocker_id: "ua", blocked_id: "ub", created_at: t0 });
+  await s.blocks.add({ blocker_id: "uc", blocked_id: "ua", created_at: t0 });
+  await s.blocks.byBlocker("ua");
+  await s.blocks.involving(["ua", "ub"]);
+  await s.blocks.remove("uc", "ua");
+
+  await exerciseModeration(s, "ua"); // reports, group bans and post blocks, suspension (issue 15)
 
   for (const table of COPY_TABLES) {
     await s.copy.count(table);

@@ -12,7 +12,8 @@ export interface EmitCall<P = unknown> {
   rooms: string[];
   event: string;
   payload: P;
-  exceptRoom: string | undefined;
+  /** Rooms whose sockets are left out (none: an empty list). */
+  exceptRooms: string[];
 }
 export interface MembershipCall {
   kind: "join" | "leave";
@@ -34,8 +35,8 @@ export class RecordingFanout implements Fanout {
   /** What localSockets() answers (presence); empty unless a test sets it. */
   sockets: { userId: string; socketId: string }[] = [];
 
-  emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, exceptRoom?: string): void {
-    this.calls.push({ kind: "emit", ns, rooms: [...rooms], event, payload, exceptRoom });
+  emit(ns: NamespaceName, rooms: string[], event: string, payload: unknown, exceptRooms?: string[]): void {
+    this.calls.push({ kind: "emit", ns, rooms: [...rooms], event, payload, exceptRooms: [...(exceptRooms ?? [])] });
   }
   join(ns: NamespaceName, members: string[], room: string): void {
     this.calls.push({ kind: "join", ns, members: [...members], room });

@@ -114,9 +114,9 @@ export async function startServiceWorld(opts: { env?: Record<string, string>; ha
         const client_message_id = body.client_message_id ?? randomUUID();
         return perform({ access: "post", actor: true }, chat, ({ ref, actor }) => services.messages.send(ref, actor, { ...body, client_message_id }));
       },
-      edit: (chat, id, text) => perform({ access: "read", actor: true }, chat, ({ ref, actor }) => services.messages.edit(ref, actor, id, text)),
+      edit: (chat, id, text) => perform({ access: "write", actor: true }, chat, ({ ref, actor }) => services.messages.edit(ref, actor, id, text)),
       remove: (chat, id) => perform({ access: "read", actor: true }, chat, ({ ref, actor }) => services.messages.remove(ref, actor, id)),
-      react: (chat, id, emoji) => perform({ access: "read", actor: true }, chat, ({ ref, actor }) => services.messages.toggleReaction(ref, actor, id, emoji)),
+      react: (chat, id, emoji) => perform({ access: "write", actor: true }, chat, ({ ref, actor }) => services.messages.toggleReaction(ref, actor, id, emoji)),
       markRead: (chat, seq) => perform({ access: "read" }, chat, ({ ref }) => services.readStates.markRead(ref, u.id, seq)),
       mute: (chat, until) => perform({ access: "read" }, chat, ({ ref }) => services.readStates.mute(ref, u.id, until)),
     };

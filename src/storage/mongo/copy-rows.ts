@@ -5,8 +5,8 @@ import type { CopyTable } from "../copy.ts";
 type Row = Record<string, unknown>;
 
 const DATE_FIELDS: Record<CopyTable, readonly string[]> = {
-  users: ["created_at", "updated_at"],
-  sessions: ["revoked_at", "expires_at", "created_at"],
+  users: ["created_at", "updated_at", "suspended_until"],
+  sessions: ["revoked_at", "expires_at", "created_at", "last_used_at"],
   refresh_tokens: ["used_at", "expires_at"],
   partner_requests: ["created_at", "responded_at"],
   conversations: ["last_message_at", "created_at"],
@@ -19,6 +19,11 @@ const DATE_FIELDS: Record<CopyTable, readonly string[]> = {
   sticker_packs: ["created_at"],
   uploads: ["created_at"],
   push_subscriptions: ["created_at"],
+  reports: ["created_at", "updated_at"],
+  group_bans: ["created_at"],
+  group_post_blocks: ["until", "created_at"],
+  blocks: ["created_at"],
+  audit_events: ["at"],
 };
 
 /** A Date from a Date, an ISO string or epoch milliseconds; null and undefined stay null. */
@@ -39,6 +44,7 @@ export function normalizeRow(table: CopyTable, row: Row): Row {
     out.mentions = (out.mentions as string[] | undefined) ?? [];
   }
   if (table === "members") out.muted_until ??= null;
+  if (table === "reports" && out.resolution) out.resolution = { ...(out.resolution as Row), at: toDate((out.resolution as Row).at) };
   if (table === "events" && typeof out.seq === "string") out.seq = Number(out.seq);
   return out;
 }

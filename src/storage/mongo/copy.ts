@@ -20,6 +20,10 @@ import { COPY_COMMENT } from "./query-shapes.ts";
 import { raw, type EventDoc, type Models, type ReactionDoc, type RefreshClaimDoc, type StreamDoc } from "./schemas.ts";
 import { sessionDoc, toRefreshToken, toSession } from "./sessions.ts";
 import { pushSubscriptionDoc, toPushSubscription } from "./push-subscriptions.ts";
+import { blockDoc, toBlock } from "./blocks.ts";
+import { banDoc, postBlockDoc, toBan, toPostBlock } from "./group-sanctions.ts";
+import { reportDoc, toReport } from "./reports.ts";
+import { auditDoc, toAudit } from "./audit.ts";
 import { profileDoc, stickerPackDoc, toProfile, toStickerPack, toUpload, uploadDoc } from "./small-repos.ts";
 import { partnerClaim, toUser, userDoc } from "./users.ts";
 
@@ -125,6 +129,11 @@ export function mongoCopy(m: Models): CopySource & CopyTarget {
     sticker_packs: table(m.sticker_packs, toStickerPack, stickerPackDoc),
     uploads: table(m.uploads, toUpload, uploadDoc),
     push_subscriptions: table(m.push_subscriptions, toPushSubscription, pushSubscriptionDoc),
+    blocks: table(m.blocks, toBlock, blockDoc),
+    reports: table(m.reports, toReport, reportDoc),
+    group_bans: table(m.group_bans, toBan, banDoc),
+    group_post_blocks: table(m.group_post_blocks, toPostBlock, postBlockDoc),
+    audit_events: table(m.audit_events, toAudit, auditDoc),
   };
 
   return {

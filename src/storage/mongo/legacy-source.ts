@@ -168,6 +168,8 @@ export function legacySource(db: Db): CopySource & { close(): Promise<void> } {
           avatar_url: strOrNull(d.avatar_url),
           bubble_color: strOrNull(d.bubble_color),
           partner_id: hexOrNull(d.partner_id),
+          suspended_until: null,
+          suspension_reason: null,
           created_at: date(d.created_at),
           updated_at: date(d.updated_at ?? d.created_at),
         })),

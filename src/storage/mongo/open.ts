@@ -17,6 +17,10 @@ import { defineModels } from "./schemas.ts";
 import { mongoSessions } from "./sessions.ts";
 import { mongoProfiles, mongoStickers, mongoUploads } from "./small-repos.ts";
 import { mongoPushSubscriptions } from "./push-subscriptions.ts";
+import { mongoGroupSanctions } from "./group-sanctions.ts";
+import { mongoReports } from "./reports.ts";
+import { mongoBlocks } from "./blocks.ts";
+import { mongoAudit } from "./audit.ts";
 import { mongoUsers } from "./users.ts";
 
 // Filters hold only fields the schemas declare (an unknown one is dropped, not matched
@@ -89,6 +93,10 @@ function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>)
     stickers: guarded(mongoStickers(m.sticker_packs)),
     uploads: guarded(mongoUploads(m.uploads)),
     pushSubscriptions: guarded(mongoPushSubscriptions(m.push_subscriptions)),
+    reports: guarded(mongoReports(m.reports)),
+    groupSanctions: guarded(mongoGroupSanctions({ Ban: m.group_bans, PostBlock: m.group_post_blocks })),
+    blocks: guarded(mongoBlocks(m.blocks)),
+    audit: guarded(mongoAudit(m.audit_events)),
     copy: guarded(mongoCopy(m)),
     async ping() {
       try {

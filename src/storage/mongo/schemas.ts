@@ -5,6 +5,9 @@
 // server, so FerretDB and MongoDB behave the same.
 import { Schema, type Connection, type Model, type mongo } from "mongoose";
 import { pushSubscriptionSchema, type PushSubscriptionDoc } from "./push-subscriptions.ts";
+import { blockSchema, type BlockDoc } from "./blocks.ts";
+import { auditEventSchema, type AuditDoc } from "./audit-schema.ts";
+import { moderationSchemas, type GroupBanDoc, type PostBlockDoc, type ReportDoc } from "./moderation-schemas.ts";
 import { messagingSchemas, type ConversationDoc, type EventDoc, type GroupDoc, type MemberDoc, type MessageDoc, type ReactionDoc, type StreamDoc } from "./messaging-schemas.ts";
 
 export type { ConversationDoc, EventDoc, GroupDoc, MemberDoc, MessageDoc, ReactionDoc, StreamDoc };
@@ -26,6 +29,9 @@ export interface UserDoc {
   partner_id: string | null;
   created_at: Date;
   updated_at: Date;
+  // Issue 15 (suspension): missing on documents written before; read as null.
+  suspended_until?: Date | null;
+  suspension_reason?: string | null;
 }
 const users = new Schema(
   {
@@ -41,6 +47,8 @@ const users = new Schema(
     partner_id: nullable(String),
     created_at: req(Date),
     updated_at: req(Date),
+    suspended_until: nullable(Date),
+    suspension_reason: nullable(String),
   },
   opts,
 );
@@ -52,6 +60,10 @@ export interface SessionDoc {
   revoked_reason: string | null;
   expires_at: Date;
   created_at: Date;
+  // Issue 15 (sessions you can see): missing on documents written before; read as null / created_at.
+  device?: string | null;
+  ip?: string | null;
+  last_used_at?: Date;
 }
 const sessions = new Schema(
   {
@@ -61,6 +73,9 @@ const sessions = new Schema(
     revoked_reason: nullable(String),
     expires_at: req(Date),
     created_at: req(Date),
+    device: nullable(String),
+    ip: nullable(String),
+    last_used_at: { type: Date },
   },
   opts,
 );
@@ -182,6 +197,9 @@ export const SCHEMAS = {
   sticker_packs: stickerPacks,
   uploads,
   push_subscriptions: pushSubscriptionSchema,
+  ...moderationSchemas,
+  blocks: blockSchema,
+  audit_events: auditEventSchema,
   ...messagingSchemas,
 } as const;
 
@@ -196,6 +214,11 @@ export interface Models {
   sticker_packs: Model<StickerPackDoc>;
   uploads: Model<UploadDoc>;
   push_subscriptions: Model<PushSubscriptionDoc>;
+  reports: Model<ReportDoc>;
+  group_bans: Model<GroupBanDoc>;
+  group_post_blocks: Model<PostBlockDoc>;
+  blocks: Model<BlockDoc>;
+  audit_events: Model<AuditDoc>;
   conversations: Model<ConversationDoc>;
   conversation_members: Model<MemberDoc>;
   messages: Model<MessageDoc>;

@@ -5,12 +5,23 @@ import { inserted } from "./errors.ts";
 import { raw, type ClaimDoc, type RefreshClaimDoc, type RefreshTokenDoc, type SessionDoc } from "./schemas.ts";
 
 export function toSession(d: SessionDoc): SessionRecord {
-  return { id: d._id, user_id: d.user_id, revoked_at: d.revoked_at ?? null, revoked_reason: d.revoked_reason ?? null, expires_at: d.expires_at, created_at: d.created_at };
+  return {
+    id: d._id,
+    user_id: d.user_id,
+    revoked_at: d.revoked_at ?? null,
+    revoked_reason: d.revoked_reason ?? null,
+    expires_at: d.expires_at,
+    created_at: d.created_at,
+    device: d.device ?? null,
+    ip: d.ip ?? null,
+    // A document from before issue 15 has none: it was last used, as far as anyone knows, when created.
+    last_used_at: d.last_used_at ?? d.created_at,
+  };
 }
 
 export function sessionDoc(r: SessionRecord): SessionDoc {
   const { id, ...rest } = r;
-  return { _id: id, ...rest, revoked_at: r.revoked_at ?? null, revoked_reason: r.revoked_reason ?? null };
+  return { _id: id, ...rest, revoked_at: r.revoked_at ?? null, revoked_reason: r.revoked_reason ?? null, device: r.device ?? null, ip: r.ip ?? null, last_used_at: r.last_used_at ?? r.created_at };
 }
 
 /** The token with used_at taken from its claim, which is what decides whether it was used. */
@@ -37,7 +48,11 @@ export function mongoSessions(d: SessionModels): SessionRepository {
 
   return {
     async createSession(s) {
-      await raw(Session).insertOne({ _id: s.id, user_id: s.user_id, revoked_at: null, revoked_reason: null, expires_at: s.expires_at, created_at: new Date() });
+      const now = new Date();
+      await raw(Session).insertOne({
+        _id: s.id, user_id: s.user_id, revoked_at: null, revoked_reason: null, expires_at: s.expires_at, created_at: now,
+        device: s.device ?? null, ip: s.ip ?? null, last_used_at: now,
+      });
     },
 
     async session(id) {
@@ -56,6 +71,11 @@ export function mongoSessions(d: SessionModels): SessionRepository {
 
     async extendSession(id, expiresAt) {
       await Session.updateOne({ _id: id }, { $set: { expires_at: expiresAt } });
+    },
+
+    async touchSession(id, at, client) {
+      // $max: forward only, so a late write from another node never moves it back (and sets a missing one).
+      await Session.updateOne({ _id: id }, { $max: { last_used_at: at }, ...(client ? { $set: { device: client.device, ip: client.ip } } : {}) });
     },
 
     async revokeSession(id, reason, at) {

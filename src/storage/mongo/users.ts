@@ -17,6 +17,8 @@ export function toUser(d: UserDoc): UserRecord {
     avatar_url: d.avatar_url ?? null,
     bubble_color: d.bubble_color ?? null,
     partner_id: d.partner_id ?? null,
+    suspended_until: d.suspended_until ?? null,
+    suspension_reason: d.suspension_reason ?? null,
     created_at: d.created_at,
     updated_at: d.updated_at,
   };
@@ -24,7 +26,8 @@ export function toUser(d: UserDoc): UserRecord {
 
 export function userDoc(u: UserRecord): UserDoc {
   const { id, ...rest } = u;
-  return { _id: id, ...rest, email: u.email ?? null, mood: u.mood ?? null, avatar_url: u.avatar_url ?? null, bubble_color: u.bubble_color ?? null, partner_id: u.partner_id ?? null };
+  return { _id: id, ...rest, email: u.email ?? null, mood: u.mood ?? null, avatar_url: u.avatar_url ?? null, bubble_color: u.bubble_color ?? null, partner_id: u.partner_id ?? null,
+    suspended_until: u.suspended_until ?? null, suspension_reason: u.suspension_reason ?? null };
 }
 
 const PATCHABLE = ["display_name", "mood", "email", "avatar_url", "bubble_color"] as const;
@@ -41,7 +44,9 @@ export function mongoUsers(d: { User: Model<UserDoc>; claims: Claims }): UserRep
 
   /**
    * Claims `userId` for `partner`. A claim left by a process that died before writing the
-   * link into the user document (or while undoing one) is released once settled.
+   * link into the user document (or while undoing one: a break-up) is released once settled,
+   * together with the other side's half of that link: a crash between the two document
+   * writes of a link or an unlink must not leave someone pointing at a user who is free.
    */
   async function claimSide(userId: string, partner: string, now: Date): Promise<boolean> {
     const id = partnerClaim(userId);
@@ -51,13 +56,16 @@ export function mongoUsers(d: { User: Model<UserDoc>; claims: Claims }): UserRep
     if (!claims.settled(c)) return false;
     const u = await User.findById(userId, { partner_id: 1 }).lean<Pick<UserDoc, "partner_id">>();
     if (u?.partner_id === c.value) return false;
+    await setPartner(c.value, null, userId, now);
+    await claims.release(partnerClaim(c.value), userId);
     await claims.release(id, c.value, c.taken_at);
     return claims.take(id, partner, now);
   }
 
-  async function setPartner(userId: string, partner: string | null, ifPartner: string | null, now: Date) {
+  /** True when the document changed (FerretDB v1 may report that to two racing callers). */
+  async function setPartner(userId: string, partner: string | null, ifPartner: string | null, now: Date): Promise<boolean> {
     const filter = ifPartner === null ? { _id: userId } : { _id: userId, partner_id: ifPartner };
-    await User.updateOne(filter, { $set: { partner_id: partner, updated_at: now } });
+    return (await User.updateOne(filter, { $set: { partner_id: partner, updated_at: now } })).modifiedCount === 1;
   }
 
   return {
@@ -65,7 +73,7 @@ export function mongoUsers(d: { User: Model<UserDoc>; claims: Claims }): UserRep
       const now = new Date();
       const doc: UserDoc = {
         _id: u.id, phone: u.phone, username: u.username, display_name: u.display_name, password_hash: u.password_hash, email: u.email ?? null,
-        mood: null, avatar_url: null, bubble_color: null, partner_id: null, created_at: now, updated_at: now,
+        mood: null, avatar_url: null, bubble_color: null, partner_id: null, suspended_until: null, suspension_reason: null, created_at: now, updated_at: now,
       };
       for (let attempt = 0; ; attempt++) {
         try {
@@ -101,6 +109,10 @@ export function mongoUsers(d: { User: Model<UserDoc>; claims: Claims }): UserRep
       return doc ? toUser(doc) : null;
     },
 
+    async setPasswordHash(id, passwordHash) {
+      return (await User.updateOne({ _id: id }, { $set: { password_hash: passwordHash, updated_at: new Date() } })).matchedCount === 1;
+    },
+
     async linkPartners(a, b) {
       // The documents answer the usual case without a write; the claims decide races.
       const docs = await User.find({ _id: { $in: [a, b] } }, { partner_id: 1 }).lean<Pick<UserDoc, "_id" | "partner_id">[]>();
@@ -118,14 +130,20 @@ export function mongoUsers(d: { User: Model<UserDoc>; claims: Claims }): UserRep
       return "linked";
     },
 
+    async setSuspension(id, suspension) {
+      const set = { suspended_until: suspension?.until ?? null, suspension_reason: suspension?.reason ?? null };
+      const doc = await User.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" }).lean<UserDoc>();
+      return doc ? toUser(doc) : null;
+    },
+
     async unlinkPartners(a, b) {
       const now = new Date();
-      // The document first, then its claim: while the claim exists, nobody else can link.
-      const unlink = async (x: string, y: string) => {
-        await setPartner(x, null, y, now);
-        await claims.release(partnerClaim(x), y);
-      };
-      await Promise.all([unlink(a, b), unlink(b, a)]);
+      // Both documents first, then both claims: while a side's claim exists nobody else can
+      // link it, so nobody is linked to a user whose ex still points at them. A crash in
+      // between leaves claims that claimSide releases (finishing the unlink) once settled.
+      const [cleared] = await Promise.all([setPartner(a, null, b, now), setPartner(b, null, a, now)]);
+      await Promise.all([claims.release(partnerClaim(a), b), claims.release(partnerClaim(b), a)]);
+      return cleared;
     },
   };
 }

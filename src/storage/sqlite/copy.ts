@@ -1,5 +1,6 @@
 // db:copy's view of the SQLite database: every table as pages of the repositories' own
 // records in identity order, and upserts keyed by that identity.
+import type { AuditRecord } from "../../audit/audit.repository.ts";
 import type { RefreshTokenRecord, SessionRecord } from "../../auth/session.repository.ts";
 import type { PartnerRequestRecord } from "../../couples/partner-request.repository.ts";
 import type { EventRecord } from "../../events/event.repository.ts";
@@ -23,6 +24,10 @@ import { refreshTokenFromRow, putRefreshToken, putSession, sessionFromRow } from
 import { putStickerPack, stickerPackFromRow } from "./stickers.ts";
 import { putUpload, uploadFromRow } from "./uploads.ts";
 import { pushSubscriptionFromRow, putPushSubscription } from "./push-subscriptions.ts";
+import { blocksCopyTable } from "./blocks.ts";
+import { groupBansCopyTable, postBlocksCopyTable } from "./group-sanctions.ts";
+import { reportsCopyTable } from "./reports.ts";
+import { auditFromRow, putAudit } from "./audit.ts";
 import { putUser, userFromRow } from "./users.ts";
 
 type Rec = Record<string, unknown>;
@@ -102,6 +107,11 @@ function tables(db: SqliteDb): Record<CopyTable, TableCopy> {
     sticker_packs: byTextKey(db, "sticker_packs", "id", each(stickerPackFromRow), (r) => putStickerPack(db, r as unknown as StickerPackRecord, true)),
     uploads: byTextKey(db, "uploads", "id", each(uploadFromRow), (r) => putUpload(db, r as unknown as UploadRecord)),
     push_subscriptions: byTextKey(db, "push_subscriptions", "id", each(pushSubscriptionFromRow), (r) => putPushSubscription(db, r as unknown as PushSubscriptionRecord)),
+    blocks: blocksCopyTable(db),
+    reports: reportsCopyTable(db),
+    group_bans: groupBansCopyTable(db),
+    group_post_blocks: postBlocksCopyTable(db),
+    audit_events: byTextKey(db, "audit_events", "id", each(auditFromRow), (r) => putAudit(db, r as unknown as AuditRecord, true)),
   };
 }
 

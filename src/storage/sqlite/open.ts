@@ -31,6 +31,10 @@ import { sqliteSessions } from "./sessions.ts";
 import { sqliteStickers } from "./stickers.ts";
 import { sqliteUploads } from "./uploads.ts";
 import { sqlitePushSubscriptions } from "./push-subscriptions.ts";
+import { sqliteGroupSanctions } from "./group-sanctions.ts";
+import { sqliteReports } from "./reports.ts";
+import { sqliteBlocks } from "./blocks.ts";
+import { sqliteAudit } from "./audit.ts";
 import { sqliteUsers } from "./users.ts";
 
 export interface SqliteOptions {
@@ -71,6 +75,10 @@ export async function openSqliteStorage(o: SqliteOptions): Promise<SqliteStorage
     stickers: sqliteStickers(db),
     uploads: sqliteUploads(db),
     pushSubscriptions: sqlitePushSubscriptions(db),
+    reports: sqliteReports(db),
+    groupSanctions: sqliteGroupSanctions(db),
+    blocks: sqliteBlocks(db),
+    audit: sqliteAudit(db),
     copy: sqliteCopy(db),
     async ping() {
       db.raw.prepare("SELECT 1").get();

@@ -9,6 +9,10 @@ export function sessionFromRow(r: Row): SessionRecord {
     revoked_reason: strOrNull(r.revoked_reason),
     expires_at: date(r.expires_at),
     created_at: date(r.created_at),
+    device: strOrNull(r.device),
+    ip: strOrNull(r.ip),
+    // Rows written before migration 4 got created_at there; null only if written by hand.
+    last_used_at: date(r.last_used_at ?? r.created_at),
   };
 }
 
@@ -24,8 +28,8 @@ export function refreshTokenFromRow(r: Row): RefreshTokenRecord {
 
 export function putSession(db: SqliteDb, s: SessionRecord, replace: boolean): void {
   db.run(
-    `INSERT ${replace ? "OR REPLACE " : ""}INTO sessions (id, user_id, revoked_at, revoked_reason, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    s.id, s.user_id, msOrNull(s.revoked_at), s.revoked_reason ?? null, ms(s.expires_at), ms(s.created_at),
+    `INSERT ${replace ? "OR REPLACE " : ""}INTO sessions (id, user_id, revoked_at, revoked_reason, expires_at, created_at, device, ip, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    s.id, s.user_id, msOrNull(s.revoked_at), s.revoked_reason ?? null, ms(s.expires_at), ms(s.created_at), s.device ?? null, s.ip ?? null, ms(s.last_used_at ?? s.created_at),
   );
 }
 
@@ -39,7 +43,8 @@ export function putRefreshToken(db: SqliteDb, t: RefreshTokenRecord, replace: bo
 export function sqliteSessions(db: SqliteDb): SessionRepository {
   const repo: Sync<SessionRepository> = {
     createSession(s) {
-      putSession(db, { ...s, revoked_at: null, revoked_reason: null, created_at: new Date() }, false);
+      const now = new Date();
+      putSession(db, { ...s, device: s.device ?? null, ip: s.ip ?? null, revoked_at: null, revoked_reason: null, created_at: now, last_used_at: now }, false);
     },
     session(id) {
       const r = db.get("SELECT * FROM sessions WHERE id = ?", id);
@@ -54,6 +59,10 @@ export function sqliteSessions(db: SqliteDb): SessionRepository {
     },
     extendSession(id, expiresAt) {
       db.run("UPDATE sessions SET expires_at = ? WHERE id = ?", ms(expiresAt), id);
+    },
+    touchSession(id, at, client) {
+      if (client) db.run("UPDATE sessions SET last_used_at = max(coalesce(last_used_at, 0), ?), device = ?, ip = ? WHERE id = ?", ms(at), client.device, client.ip, id);
+      else db.run("UPDATE sessions SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?", ms(at), id);
     },
     revokeSession(id, reason, at) {
       return db.run("UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL", ms(at), reason, id) === 1;

@@ -1,6 +1,6 @@
 import type { NewUser, UserPatch, UserRecord, UserRepository } from "../../users/user.repository.ts";
 import { DuplicateKeyError } from "../errors.ts";
-import { asyncRepo, date, given, list, ms, str, strOrNull, uniqueViolation, type Row, type SqliteDb, type Sync } from "./database.ts";
+import { asyncRepo, date, dateOrNull, given, list, ms, msOrNull, str, strOrNull, uniqueViolation, type Row, type SqliteDb, type Sync } from "./database.ts";
 
 export function userFromRow(r: Row): UserRecord {
   return {
@@ -14,6 +14,8 @@ export function userFromRow(r: Row): UserRecord {
     avatar_url: strOrNull(r.avatar_url),
     bubble_color: strOrNull(r.bubble_color),
     partner_id: strOrNull(r.partner_id),
+    suspended_until: dateOrNull(r.suspended_until),
+    suspension_reason: strOrNull(r.suspension_reason),
     created_at: date(r.created_at),
     updated_at: date(r.updated_at),
   };
@@ -22,10 +24,10 @@ export function userFromRow(r: Row): UserRecord {
 /** Inserts or replaces the whole record (also used by db:copy). */
 export function putUser(db: SqliteDb, u: UserRecord, replace: boolean): void {
   db.run(
-    `INSERT ${replace ? "OR REPLACE " : ""}INTO users (id, phone, username, display_name, password_hash, email, mood, avatar_url, bubble_color, partner_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT ${replace ? "OR REPLACE " : ""}INTO users (id, phone, username, display_name, password_hash, email, mood, avatar_url, bubble_color, partner_id, created_at, updated_at, suspended_until, suspension_reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     u.id, u.phone, u.username, u.display_name, u.password_hash, u.email ?? null, u.mood ?? null, u.avatar_url ?? null,
-    u.bubble_color ?? null, u.partner_id ?? null, ms(u.created_at), ms(u.updated_at),
+    u.bubble_color ?? null, u.partner_id ?? null, ms(u.created_at), ms(u.updated_at), msOrNull(u.suspended_until), u.suspension_reason ?? null,
   );
 }
 
@@ -46,7 +48,7 @@ export function sqliteUsers(db: SqliteDb): UserRepository {
       const now = new Date();
       const user: UserRecord = {
         id: u.id, phone: u.phone, username: u.username, display_name: u.display_name, password_hash: u.password_hash, email: u.email ?? null,
-        mood: null, avatar_url: null, bubble_color: null, partner_id: null, created_at: now, updated_at: now,
+        mood: null, avatar_url: null, bubble_color: null, partner_id: null, suspended_until: null, suspension_reason: null, created_at: now, updated_at: now,
       };
       try {
         putUser(db, user, false);
@@ -97,12 +99,23 @@ export function sqliteUsers(db: SqliteDb): UserRepository {
         throw e;
       }
     },
+    setSuspension(id, suspension) {
+      const r = db.get(
+        "UPDATE users SET suspended_until = ?, suspension_reason = ? WHERE id = ? RETURNING *",
+        suspension ? ms(suspension.until) : null, suspension?.reason ?? null, id,
+      );
+      return r ? userFromRow(r) : null;
+    },
+    setPasswordHash(id, passwordHash) {
+      return db.run("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", passwordHash, ms(new Date()), id) === 1;
+    },
     unlinkPartners(a, b) {
-      db.tx(() => {
+      return db.tx(() => {
         const unlink = "UPDATE users SET partner_id = NULL, updated_at = ? WHERE id = ? AND partner_id = ?";
         const now = Date.now();
-        db.run(unlink, now, a, b);
+        const cleared = db.run(unlink, now, a, b) === 1;
         db.run(unlink, now, b, a);
+        return cleared;
       });
     },
   };

@@ -8,6 +8,7 @@ import { newId } from "../../../src/shared/ids.ts";
 import { COPY_TABLES, type CopyTable } from "../../../src/storage/copy.ts";
 import type { Storage } from "../../../src/storage/storage.ts";
 import type { OpenedStorage } from "./implementations.ts";
+import { assertModerationContinues, assertModerationRows, fillModeration, MODERATION_COUNTS, readModeration } from "./moderation-copy.ts";
 import { at, card, duplicateKey, messageInput, newUserInput, oddPayload, sortStrings, type GetStorage, type SuiteContext } from "./helpers.ts";
 
 const PAGE = 2;
@@ -44,6 +45,9 @@ const EXPECTED_COUNTS: Record<CopyTable, number> = {
   sticker_packs: 2,
   uploads: 1,
   push_subscriptions: 1,
+  ...MODERATION_COUNTS,
+  blocks: 2,
+  audit_events: 2,
 };
 
 /** Fills an empty storage through its repositories with one of everything. */
@@ -130,6 +134,14 @@ async function fill(s: Storage): Promise<Manifest> {
   const uploadUrls = [`https://cdn.example/${uploadId}.jpg`, `https://cdn.example/${uploadId}-p.webp`];
   await s.uploads.record({ id: uploadId, owner_id: b.id, type: "image", urls: uploadUrls, bytes: 10, created_at: at("2030-01-06T00:00:00.000Z") });
   await s.pushSubscriptions.upsert({ id: newId(), user_id: a.id, session_id: s1, type: "webpush", address: `https://push.example/${newId()}`, keys: { p256dh: "k", auth: "a" }, platform: null, created_at: at("2030-01-07T00:00:00.000Z") });
+  assert.equal(await s.blocks.add({ blocker_id: a.id, blocked_id: c.id, created_at: at("2030-01-08T00:00:00.000Z") }), true);
+  assert.equal(await s.blocks.add({ blocker_id: c.id, blocked_id: a.id, created_at: at("2030-01-08T00:00:01.000Z") }), true);
+  // Audit (issue 15): a's session used from a device, and two of a's events (odd keys in data).
+  await s.sessions.touchSession(s1, at("2030-01-09T00:00:00.000Z"), { device: "Firefox on Linux", ip: "203.0.113.9" });
+  await s.audit.append({ id: newId(), user_id: a.id, type: "login", at: at("2030-01-09T00:00:01.000Z"), ip: "203.0.113.9", device: "Firefox on Linux", data: { session_id: s1, method: "password" } });
+  await s.audit.append({ id: newId(), user_id: a.id, type: "moderation_action", at: at("2030-01-09T00:00:02.000Z"), ip: null, device: null, data: { "a.b": 1, $x: "y", flag: true, none: null } });
+
+  await fillModeration(s, { users: [a.id, b.id, c.id], groupId });
 
   return {
     users: [a.id, b.id, c.id],
@@ -206,6 +218,8 @@ async function assertSameData(x: Storage, y: Storage, m: Manifest, label: string
     for (const type of ["couple", "dm", "group"] as const) await same(`listOf ${id} ${type}`, (s) => s.conversations.listOf(id, type, 10));
     await same(`listVisible ${id}`, (s) => s.groups.listVisible(id, false, 10));
     await same(`profile ${id}`, (s) => s.profiles.get(id));
+    await same(`blocks by ${id}`, (s) => s.blocks.byBlocker(id));
+    await same(`audit of ${id}`, (s) => s.audit.ofUser(id, null, 100));
     await same(`events of ${id}`, (s) => s.events.after(0, id, m.eventKeys, 100));
     await same(
       `unread of ${id}`,
@@ -228,6 +242,7 @@ async function assertSameData(x: Storage, y: Storage, m: Manifest, label: string
   for (const url of m.uploadUrls) await same(`upload ${url}`, (s) => s.uploads.byUrl(url));
   await same("push subscriptions of a", (s) => s.pushSubscriptions.ofUser(m.users[0]!));
   await same("stream", (s) => s.events.stream());
+  await same("moderation", (s) => readModeration(s, m));
   await same("head", (s) => s.events.head());
 
   // And it is what was filled in, not two empty answers.
@@ -278,6 +293,7 @@ async function assertItContinues(s: Storage, m: Manifest, label: string): Promis
   assert.equal((await s.conversations.ensure({ key: m.coupleKey, type: "couple", public_id: "x", mode: null, created_at: new Date() }, [])).created, false, `${label}: the conversation exists`);
   assert.equal(await s.users.linkPartners(m.users[0]!, m.users[2]!), "a_taken", `${label}: the partner link holds`);
   assert.equal(await s.conversations.addMember(m.coupleKey, { user_id: m.users[0]!, role: "member", joined_at: new Date() }), false, `${label}: members are unique`);
+  await assertModerationContinues(s, m, label);
 }
 
 async function stopAll(opened: (OpenedStorage | undefined)[]) {
@@ -332,6 +348,10 @@ export function copyContract(_get: GetStorage, ctx: SuiteContext): void {
         assert.deepEqual(sortBy(await rows("sticker_packs"), id), sortBy((await s.stickers.list()).filter((p) => m.packs.includes(p.id)), id), "sticker_packs");
         assert.deepEqual(await rows("uploads"), [await s.uploads.byUrl(m.uploadUrls[0]!)], "uploads");
         assert.deepEqual(await rows("push_subscriptions"), await s.pushSubscriptions.ofUser(m.users[0]!), "push_subscriptions");
+        await assertModerationRows(s, m, rows);
+        const pair = (r: unknown) => `${String((r as { blocker_id: unknown }).blocker_id)} ${String((r as { blocked_id: unknown }).blocked_id)}`;
+        assert.deepEqual(sortBy(await rows("blocks"), pair), sortBy(await s.blocks.involving(m.users), pair), "blocks");
+        assert.deepEqual(sortBy(await rows("audit_events"), id), sortBy(await s.audit.ofUser(m.users[0]!, null, 100), id), "audit_events");
       } finally {
         await src.stop();
       }

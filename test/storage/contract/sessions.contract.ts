@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { newId } from "../../../src/shared/ids.ts";
 import type { Storage } from "../../../src/storage/storage.ts";
-import { at, byId, clockPast, countOf, range, withFresh, type GetStorage, type SuiteContext } from "./helpers.ts";
+import { at, byId, clockPast, countOf, range, shuffled, withFresh, type GetStorage, type SuiteContext } from "./helpers.ts";
 
 const HOUR = 3600_000;
 
@@ -20,8 +20,55 @@ export function sessionsContract(get: GetStorage, ctx: SuiteContext): void {
       assert.ok(got);
       assert.ok(got.created_at instanceof Date);
       assert.ok(got.created_at.getTime() >= before - 1000 && got.created_at.getTime() <= Date.now() + 1000, "created_at is the creation time");
-      assert.deepEqual(got, { id, user_id: user, revoked_at: null, revoked_reason: null, expires_at, created_at: got.created_at });
+      assert.deepEqual(got, { id, user_id: user, revoked_at: null, revoked_reason: null, expires_at, created_at: got.created_at, device: null, ip: null, last_used_at: got.created_at });
       assert.equal(await s.sessions.session(newId()), null);
+    });
+
+    it("createSession keeps the device and address; last_used_at starts at created_at", async () => {
+      const s = get();
+      const id = newId();
+      await s.sessions.createSession({ id, user_id: newId(), expires_at: new Date(Date.now() + HOUR), device: "Firefox on Windows", ip: "2001:db8::42" });
+      const got = (await s.sessions.session(id))!;
+      assert.deepEqual([got.device, got.ip], ["Firefox on Windows", "2001:db8::42"]);
+      assert.deepEqual(got.last_used_at, got.created_at);
+      assert.deepEqual((await s.sessions.sessions([id]))[0], got, "sessions() reads the same fields");
+    });
+
+    it("touchSession moves last_used_at forward only; with a client it also sets device and address", async () => {
+      const s = get();
+      const id = newId();
+      const user = newId();
+      await s.sessions.createSession({ id, user_id: user, expires_at: new Date(Date.now() + HOUR), device: "Chrome on Linux", ip: "203.0.113.1" });
+      const t1 = new Date(Date.now() + 60_000);
+      await s.sessions.touchSession(id, t1);
+      let got = (await s.sessions.session(id))!;
+      assert.deepEqual([got.last_used_at, got.device, got.ip], [t1, "Chrome on Linux", "203.0.113.1"], "a plain touch leaves device and address");
+      await s.sessions.touchSession(id, new Date(t1.getTime() - 30_000));
+      assert.deepEqual((await s.sessions.session(id))!.last_used_at, t1, "an older touch (another node, late) does not move it back");
+      const t2 = new Date(t1.getTime() + 1000);
+      await s.sessions.touchSession(id, t2, { device: "Safari on iPhone", ip: "198.51.100.2" });
+      got = (await s.sessions.session(id))!;
+      assert.deepEqual([got.last_used_at, got.device, got.ip], [t2, "Safari on iPhone", "198.51.100.2"]);
+      await s.sessions.touchSession(id, t2, { device: null, ip: null });
+      got = (await s.sessions.session(id))!;
+      assert.deepEqual([got.device, got.ip], [null, null], "a client without a User-Agent clears the label");
+      assert.deepEqual((await s.sessions.sessionsOf(user)).map((x) => x.last_used_at), [t2], "sessionsOf reads it too");
+      await s.sessions.touchSession(newId(), new Date()); // an unknown session: nothing, no error
+    });
+
+    it("10 concurrent touches leave one of their times, and a later touch still wins", async () => {
+      // Only "one of them": FerretDB v1 applies concurrent updates without atomicity, so a
+      // late write may land last (SQLite and MongoDB keep the latest). A "last used" that is
+      // a moment behind is harmless; the next touch moves it on.
+      const s = get();
+      const id = newId();
+      await s.sessions.createSession({ id, user_id: newId(), expires_at: new Date(Date.now() + HOUR) });
+      const base = Date.now() + 10_000;
+      const times = range(0, 9).map((i) => base + i * 1000);
+      await Promise.all(shuffled(times).map((t) => s.sessions.touchSession(id, new Date(t))));
+      assert.ok(times.includes((await s.sessions.session(id))!.last_used_at.getTime()), "one of the touched times");
+      await s.sessions.touchSession(id, new Date(base + 20_000));
+      assert.deepEqual((await s.sessions.session(id))!.last_used_at, new Date(base + 20_000));
     });
 
     it("sessions(ids) returns the known ones", async () => {

@@ -9,24 +9,30 @@ import { groupsContract } from "./groups.contract.ts";
 import type { ContractSuite, SuiteContext } from "./helpers.ts";
 import type { Implementation, OpenedStorage } from "./implementations.ts";
 import { messagesContract } from "./messages.contract.ts";
+import { moderationContract } from "./moderation.contract.ts";
 import { partnerRequestsContract } from "./partner-requests.contract.ts";
 import { profilesStickersUploadsContract } from "./profiles-stickers-uploads.contract.ts";
 import { pushSubscriptionsContract } from "./push-subscriptions.contract.ts";
+import { blocksContract } from "./blocks.contract.ts";
 import { readStateContract } from "./read-state.contract.ts";
 import { sessionsContract } from "./sessions.contract.ts";
+import { auditContract } from "./audit.contract.ts";
 import { usersContract } from "./users.contract.ts";
 
 export const CONTRACT_SUITES: readonly ContractSuite[] = [
   usersContract,
   sessionsContract,
+  auditContract,
   partnerRequestsContract,
   conversationsContract,
   messagesContract,
   readStateContract,
   eventsContract,
   groupsContract,
+  moderationContract,
   profilesStickersUploadsContract,
   pushSubscriptionsContract,
+  blocksContract,
   copyContract,
 ];
 

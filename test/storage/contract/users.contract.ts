@@ -22,7 +22,7 @@ export function usersContract(get: GetStorage, ctx: SuiteContext): void {
       const after = Date.now();
       assert.ok(u.created_at instanceof Date && u.updated_at instanceof Date, "created_at and updated_at are Dates");
       assert.ok(u.created_at.getTime() >= before - 1000 && u.created_at.getTime() <= after + 1000, "created_at is the creation time");
-      assert.deepEqual(u, { ...input, mood: null, avatar_url: null, bubble_color: null, partner_id: null, created_at: u.created_at, updated_at: u.updated_at });
+      assert.deepEqual(u, { ...input, mood: null, avatar_url: null, bubble_color: null, partner_id: null, suspended_until: null, suspension_reason: null, created_at: u.created_at, updated_at: u.updated_at });
       assert.deepEqual(await s.users.byId(u.id), u);
       assert.equal(await s.users.byId(newId()), null, "an unknown id is null");
     });
