@@ -117,3 +117,20 @@ export interface GroupSummary {
   created_at: string;
   updated_at: string;
 }
+
+/** Why a push was sent. */
+export type PushKind = "message" | "mention" | "reaction" | "thinking_of_you" | "partner_request" | "group_invite";
+
+/** What a push carries (Web Push: the decrypted body; FCM: `data.payload`), docs/PUSH.md. */
+export interface PushPayload {
+  kind: PushKind;
+  /** The conversation to open; null for a partner request (there is none yet). */
+  conversation_id: string | null;
+  conversation_type: ConversationType | null;
+  sender: { id: string; display_name: string };
+  preview?: string;
+  /** The recipient's unread messages over all conversations, when the push was made. */
+  badge: number;
+  /** Same value for every push of one conversation: the device keeps the newest only. */
+  collapse_key: string;
+}

@@ -3,22 +3,10 @@
 // handles one shape. It holds no more than a lock screen shows: the preview is short and is
 // left out for incognito couple messages and whenever PUSH_INCLUDE_PREVIEW=false.
 import { createHash } from "node:crypto";
-import type { ConversationType, MessageKind } from "../contract/models.ts";
+import type { MessageKind, PushKind, PushPayload } from "../contract/models.ts";
 
-export type PushKind = "message" | "mention" | "reaction" | "thinking_of_you" | "partner_request" | "group_invite";
-
-export interface PushPayload {
-  kind: PushKind;
-  /** The conversation to open; null for a partner request (there is none yet). */
-  conversation_id: string | null;
-  conversation_type: ConversationType | null;
-  sender: { id: string; display_name: string };
-  preview?: string;
-  /** The recipient's unread messages over all conversations, when the push was made. */
-  badge: number;
-  /** Same value for every push of one conversation: the device keeps the newest only. */
-  collapse_key: string;
-}
+// The shape itself is part of the client contract (a service worker or app reads it).
+export type { PushKind, PushPayload };
 
 /** Longest preview, in characters: a lock screen shows two lines; the payload stays far below 4 KB. */
 export const PREVIEW_MAX_CHARS = 120;
