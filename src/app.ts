@@ -108,6 +108,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   jobs.every(3600_000, "prune the event log", () => services.eventLog.prune());
   // Every node prunes; a delete by age is idempotent, so they need not agree on who does.
   jobs.every(3600_000, "prune the audit log", () => services.audit.prune());
+  // A deletion whose node died in a cluster is finished by whichever node looks next.
+  jobs.every(600_000, "resume account deletions", () => services.accountDeletion.resumeAll());
   jobs.every(30_000, "refresh presence", () => services.presence.refresh(fanout.localSockets()));
 
   app.disable("x-powered-by");
@@ -187,6 +189,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
           const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
           // Push workers once the node serves: before, its jobs wait in the queue (or, in a cluster, go to the other nodes).
           services.push.start();
+          // Deletions a killed process left unfinished (src/account): finished in the background.
+          void services.accountDeletion.resumeAll().catch((err: unknown) => log.error({ err }, "unfinished account deletions not resumed"));
           resolve(`http://${shown}:${actualPort}`);
         });
       });

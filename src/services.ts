@@ -3,6 +3,8 @@
 // each transport handler and router then takes the few services it calls (handlers/index.ts,
 // src/http/api.ts). Nothing here knows about sockets: the services reach devices through
 // the Fanout they are given (Socket.IO in the app, a recording one in service tests).
+import { createAccountDeletion } from "./account/account-deletion.service.ts";
+import { createAccountExport } from "./account/account-export.service.ts";
 import type { JwtSecrets } from "./auth/secrets.ts";
 import { createAuditLog } from "./audit/audit.service.ts";
 import { createAccountSecurity } from "./auth/create-account-security.ts";
@@ -102,13 +104,14 @@ export function createServices(deps: ServiceDeps) {
     isBlocked: (recipientId, senderId) => blocks.between(recipientId, senderId),
     metrics: deps.pushMetrics,
   });
+  const hasher = deps.hasher ?? bcryptHasher(config.auth.bcryptRounds);
   // Login, refresh, sessions you can see and end, password change (src/auth/create-account-security.ts).
-  const { auth, password, sessionList, sessionEnding } = createAccountSecurity({
+  const { auth, password, sessionList, sessionEnding, guard } = createAccountSecurity({
     userRecords,
     sessions,
     users,
     tokens,
-    hasher: deps.hasher ?? bcryptHasher(config.auth.bcryptRounds),
+    hasher,
     loginThrottle: throttles.login,
     loginWindowSec: config.limits.loginWindowSec,
     audit,
@@ -168,6 +171,30 @@ export function createServices(deps: ServiceDeps) {
     usersChanged: (ids) => handshakeCaches.usersChanged(ids),
   });
 
+  // Deleting one's account (src/account, issue 15): a resumable job over the features above.
+  const accountDeletion = createAccountDeletion({
+    repo: storage.accountDeletions,
+    users: userRecords,
+    partnerRequests: storage.partnerRequests,
+    conversations,
+    groupRecords: storage.groups,
+    blockRecords: storage.blocks,
+    hasher,
+    guard,
+    sessionEnding,
+    couples,
+    groups,
+    blocks,
+    media: media.storage,
+    window,
+    usersChanged: (ids) => handshakeCaches.usersChanged(ids),
+    audit,
+    log: deps.log,
+    // Pages of 500 on SQLite (one short transaction each); 100 on MongoDB, where one page is an
+    // updateMany over its ids and FerretDB takes seconds for 500, near the 5 s operation bound.
+    pageSize: storage.kind === "mongo" ? 100 : 500,
+  });
+
   return {
     storage,
     tokens,
@@ -181,6 +208,24 @@ export function createServices(deps: ServiceDeps) {
     sessionList,
     /** Ends sessions with their sockets and an audit line: `sessionEnding.endAllOf(userId, "suspension")` (src/auth/session-ending.ts). */
     sessionEnding,
+    /** Deleting one's account: `request`, and `resumeAll` at start (src/account). */
+    accountDeletion,
+    /** Exporting one's data as one archive (src/account/account-export.service.ts). */
+    accountExport: createAccountExport({
+      users: userRecords,
+      profiles: storage.profiles,
+      sessions,
+      partnerRequests: storage.partnerRequests,
+      conversations,
+      messages: storage.messages,
+      groups: storage.groups,
+      blocks: storage.blocks,
+      audit: storage.audit,
+      uploads: storage.accountDeletions,
+      media: media.storage,
+      scratchDir: media.paths.incoming,
+      throttle: throttles.exportByUser,
+    }),
     throttles,
     policies,
     stickers,

@@ -43,7 +43,7 @@ export function createApi(session) {
   /**
    * @param {string} method
    * @param {string} path
-   * @param {{ json?: unknown, form?: FormData, auth?: boolean }} [opts]
+   * @param {{ json?: unknown, form?: FormData, auth?: boolean, raw?: boolean }} [opts] `raw`: a successful answer is returned as the Response (a file), not parsed
    * @returns {Promise<any>}
    */
   async function call(method, path, opts = {}) {
@@ -51,7 +51,7 @@ export function createApi(session) {
     /** @param {string | null} token */
     const send = (token) => {
       /** @type {Record<string, string>} */
-      const headers = { accept: "application/json" };
+      const headers = { accept: opts.raw ? "*/*" : "application/json" };
       if (token) headers.authorization = `Bearer ${token}`;
       /** @type {BodyInit | undefined} */
       let body;
@@ -68,6 +68,7 @@ export function createApi(session) {
       // Expired early, revoked, or the clock is off: rotate once and retry once.
       res = await send((await session.refresh()).access_token);
     }
+    if (opts.raw && res.ok) return res;
     return parse(res);
   }
 

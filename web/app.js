@@ -9,14 +9,18 @@ import { createDirectory } from "./directory.js";
 import { createEventHandler } from "./events.js";
 import { createMessaging } from "./messaging.js";
 import { createPush } from "./push.js";
+import { createSafety } from "./safety.js";
 import { createSession } from "./session.js";
 import { createRealtime, transportsFrom } from "./socket.js";
 import { createStore } from "./store.js";
 import { shownTotal } from "./unread.js";
 import { createAuthView } from "./views/auth-view.js";
+import { createBansView } from "./views/bans-view.js";
 import { createConversationView } from "./views/conversation-view.js";
 import { byId } from "./views/dom.js";
 import { createNotifyView } from "./views/notify-view.js";
+import { createReportView } from "./views/report-view.js";
+import { createSettingsView } from "./views/settings-view.js";
 import { createSidebarView } from "./views/sidebar-view.js";
 import { createToasts } from "./views/toasts.js";
 
@@ -42,6 +46,7 @@ const session = createSession({ onChange: (s) => void sessionChanged(s) });
 const api = createApi(session);
 const messaging = createMessaging({ store, api, realtime: () => realtime, toast });
 const directory = createDirectory({ store, api, messaging, toast, onMe: (me) => session.updateUser(me) });
+const safety = createSafety({ store, api, toast, reloadMe: () => directory.loadMe() });
 const events = createEventHandler(store, {
   gap: (conv, after) => void messaging.fillGap(conv, after).catch(() => {}),
   unseen: (ns, m) => directory.unseen(ns, m),
@@ -49,6 +54,16 @@ const events = createEventHandler(store, {
   requestsChanged: () => void directory.loadRequests().catch(() => {}),
   partnerLinked: (partner, chatId) => void directory.partnerLinked(partner, chatId),
   leftGroup: (id) => directory.leftGroup(id),
+  partnerUnlinked: (p) => void directory.partnerUnlinked(p),
+  memberMuted: (p) => safety.memberMuted(p),
+  memberBanned: (banned, p) => safety.memberBanned(banned, p),
+  sessionEnded: () => {
+    // Ended from another device (or the password changed there): this login is over.
+    // Our own account deletion ends it too; the settings view says so then.
+    if (safety.deleting) return;
+    toast("This session was ended from another device. Log in again.");
+    session.set(null);
+  },
   reading: (key) => messaging.readingKey() === key,
 });
 const catchUp = createCatchUp({
@@ -77,7 +92,16 @@ const catchUp = createCatchUp({
 
 const auth = createAuthView({ api, session });
 const sidebar = createSidebarView({ store, directory, readingKey: () => messaging.readingKey() });
-const conversation = createConversationView({ store, messaging, mute: (conv, choice) => directory.mute(conv, choice) });
+const reportView = createReportView({ safety });
+const settings = createSettingsView({
+  safety,
+  onDeleted: () => {
+    toast("Your account was deleted.");
+    session.set(null);
+  },
+});
+const bansView = createBansView({ safety, store });
+const conversation = createConversationView({ store, messaging, mute: (conv, choice) => directory.mute(conv, choice), safety, report: (target, what) => reportView.open(target, what), bans: (groupId) => bansView.open(groupId) });
 const notify = createNotifyView({ push: createPush({ api }) });
 
 /** @param {Namespace} ns @param {string} type @param {any} payload */
@@ -92,6 +116,8 @@ let sidebarDirty = true;
 store.subscribe((topic) => {
   if (topic === "sidebar" || topic === "presence" || topic === "active") sidebarDirty = true;
   if (topic === "active") rememberActive();
+  if (topic === "blocks") settings.blocksChanged();
+  if (topic === "bans") bansView.refresh();
   if (renderQueued) return;
   renderQueued = true;
   window.setTimeout(() => {
@@ -203,6 +229,8 @@ async function sessionChanged(s) {
   }
   realtime?.close();
   realtime = null;
+  settings.close();
+  bansView.close();
   store.reset();
   startedFor = s?.user.id ?? null;
   byId("app-screen").hidden = !s;

@@ -105,7 +105,10 @@ export function createDirectory(d) {
       state.partner = chat.members.find((/** @type {UserCard} */ m) => m.id !== me.id) ?? null;
       state.coupleChatId = chat.id;
       const conv = self.coupleConversation();
-      if (conv) conv.mode = chat.mode;
+      if (conv) {
+        conv.mode = chat.mode;
+        conv.closed = chat.closed === true; // the same two linking again reopens their chat
+      }
       store.notify("sidebar");
     },
 
@@ -166,6 +169,18 @@ export function createDirectory(d) {
       await self.loadMe();
       await Promise.all([self.loadPartner(), self.loadRequests()]);
       if (chatId && !store.active) await self.openCouple();
+    },
+
+    /**
+     * The partnership ended (either of us broke up, or one blocked the other): the couple chat
+     * stays open as read-only history (events.js marked it closed), the partner box empties.
+     * @param {{ partner_id: string, chat_id: string | null, ended_by: string }} p
+     */
+    async partnerUnlinked(p) {
+      const name = state.partner?.id === p.partner_id ? state.partner.display_name : "your partner";
+      d.toast(p.ended_by === state.me?.id ? `You and ${name} broke up. Your chat is read-only now.` : `${name} ended the partnership. Your chat is read-only now.`);
+      await self.loadMe().catch(() => {});
+      await Promise.all([self.loadPartner(), self.loadRequests()]).catch(() => {});
     },
 
     openCouple: () =>

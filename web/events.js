@@ -22,6 +22,10 @@ import { applyUnreadUpdate, countNewMessage, uncountMessage } from "./unread.js"
  *   requestsChanged(): void,
  *   partnerLinked(partner: UserCard, chatId: string | null): void,
  *   leftGroup(groupId: string): void,
+ *   partnerUnlinked?(p: { partner_id: string, chat_id: string | null, ended_by: string }): void,
+ *   sessionEnded?(reason: string): void,
+ *   memberMuted?(p: { group_id: string, user_id: string, until: string | null }): void,
+ *   memberBanned?(banned: boolean, p: { group_id: string, user_id: string }): void,
  *   reading?(key: string): boolean,
  * }} EventHooks
  * `reading`: whether the user is looking at that conversation now (it is open and the page is
@@ -100,6 +104,27 @@ export function createEventHandler(store, hooks) {
     },
     partner_linked(_ns, p) {
       hooks.partnerLinked(p.partner, p.chat_id);
+    },
+    partner_unlinked(_ns, p) {
+      // The couple chat stays readable, but nobody can write in it any more.
+      if (p.chat_id) {
+        const conv = store.find("couples", p.chat_id);
+        if (conv) conv.closed = true;
+      }
+      hooks.partnerUnlinked?.(p);
+      return "sidebar";
+    },
+    group_member_muted(_ns, p) {
+      hooks.memberMuted?.(p);
+    },
+    group_member_banned(_ns, p) {
+      hooks.memberBanned?.(true, p);
+    },
+    group_member_unbanned(_ns, p) {
+      hooks.memberBanned?.(false, p);
+    },
+    session_ended(_ns, p) {
+      hooks.sessionEnded?.(p.reason);
     },
     group_updated(_ns, { group }) {
       const me = state.me?.id;

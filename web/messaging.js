@@ -5,6 +5,7 @@
 // ack was lost can be repeated safely: the server answers with the original message.
 
 import { historyPaths } from "./api.js";
+import { sentence } from "./errors.js";
 import { hasOlder, mergeMessage, seqRange } from "./store.js";
 import { clearUnread } from "./unread.js";
 
@@ -49,7 +50,7 @@ export function createMessaging(d) {
     const rt = d.realtime();
     if (!rt) throw new Error("not connected");
     const res = await rt.request(conv.ns, event, payload);
-    if (!res.ok) throw new Error(res.error?.message ?? "failed");
+    if (!res.ok) throw new Error(sentence(res.error?.code, res.error?.message ?? "failed"));
     return res;
   }
 
@@ -247,7 +248,11 @@ export function createMessaging(d) {
       const payload = { chat_id: conv.id, client_message_id: p.client_message_id, text: p.text, ...(p.reply_to_message_id ? { reply_to_message_id: p.reply_to_message_id } : {}) };
       const res = await rt.request(conv.ns, "send_message", payload);
       if (res.ok) mergeMessage(conv, res.message, "new");
-      else Object.assign(p, { status: "failed", error: res.error?.message ?? "refused" });
+      else {
+        Object.assign(p, { status: "failed", error: sentence(res.error?.code, res.error?.message ?? "refused") });
+        // A break-up we missed, or one from another device: the chat is read-only now.
+        if (res.error?.code === "chat_closed") conv.closed = true;
+      }
     } catch {
       // No ack in time: the server may or may not have it. Same id again is safe.
       p.status = "waiting";

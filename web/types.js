@@ -22,7 +22,7 @@
 
 /**
  * The signed-in user as GET /api/users/me returns it.
- * @typedef {UserCard & { phone: string, email: string | null, partner_id: string | null }} Me
+ * @typedef {UserCard & { phone: string, email: string | null, partner_id: string | null, blocked_user_ids?: string[] }} Me
  */
 
 /**
@@ -61,7 +61,9 @@
  *   typing: Map<string, { username: string, until: number }>,
  *   members: string[],
  *   partner: UserCard | null,
+ *   closed?: boolean,
  * }} Conversation
+ * `closed`: a couple chat after a break-up, read-only history (the server refuses sends with chat_closed).
  */
 
 export {};

@@ -43,5 +43,7 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
     sessionList: createSessionListService({ sessions: d.sessions, ending }),
     /** For the features that end sessions themselves (a suspension, an account deletion): `endAllOf(userId, by)`. */
     sessionEnding: ending,
+    /** The login throttle on a password check (an account deletion's password). */
+    guard,
   };
 }

@@ -199,6 +199,8 @@ export function createThrottles(limits: ThrottleLimits, redis?: Redis) {
     lookupByIp: createRateLimiter({ name: "lookup-ip", points: limits.lookupMaxPerMinPerIp, durationSec: 60, redis }),
     /** Uploads per user per minute: each costs disk (or Cloudinary) and, for images, CPU. */
     uploadsByUser: createRateLimiter({ name: "upload-user", points: limits.uploadMaxPerMin, durationSec: 60, redis }),
+    /** Account exports per user per hour: each reads the whole account. */
+    exportByUser: createRateLimiter({ name: "export-user", points: 1, durationSec: 3600, redis }),
   };
 }
 export type Throttles = ReturnType<typeof createThrottles>;

@@ -32,6 +32,9 @@ export function createDmPolicy(d: { users: UserRepository; conversations: Conver
     const [conv, members] = await Promise.all([d.conversations.byKey(publicId), d.conversations.members(publicId)]);
     if (conv) {
       const memberIds = members.map((m) => m.user_id);
+      // The id names usernames, the members are accounts: a username freed by an account
+      // deletion and registered again must not open the deleted account's DMs (src/account).
+      if (!memberIds.includes(userId)) throw forbidden("This DM belongs to an earlier account with your username");
       const otherId = memberIds.find((id) => id !== userId);
       if (access !== "read" && otherId) await d.blocks?.assertNotBlocked(userId, otherId);
       return { key: publicId, type: "dm", ns: "dm", publicId, memberIds, mode: null };

@@ -3,6 +3,7 @@ import type { Express } from "express";
 import type { Config } from "../config.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import type { Services } from "../services.ts";
+import { accountRouter } from "./account.router.ts";
 import { authRouter } from "./auth.router.ts";
 import { sessionsRouter } from "./sessions.router.ts";
 import { chatsRouter, partnersRouter } from "./couples.router.ts";
@@ -30,6 +31,7 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api", methodNotAllowed(kit.registry));
   app.use("/api/auth", authRouter(at("/api/auth"), s.auth, s.throttles));
   app.use("/api/auth", sessionsRouter(at("/api/auth"), { sessions: s.sessionList, password: s.password, audit: s.audit }));
+  app.use("/api/users", accountRouter(at("/api/users"), s.accountDeletion, s.accountExport));
   app.use("/api/users", usersRouter(at("/api/users"), s.users, s.throttles, s.blocks));
   app.use("/api/blocks", blocksRouter(at("/api/blocks"), s.blocks));
   app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users, s.throttles.uploadsByUser));

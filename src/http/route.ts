@@ -33,6 +33,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   query?: Q;
   params?: P;
   response?: z.ZodType;
+  /** A response that is not JSON (the handler writes it to res): its content type, documented as binary. */
+  binaryResponse?: string;
   status?: number;
   /** What the success response is, when "Success" says too little. */
   description?: string;
@@ -161,7 +163,9 @@ function registerDoc(kit: RouteKit, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodT
   if (spec.query) request.query = spec.query as never;
   if (spec.params) request.params = spec.params as never;
   const responses: RouteConfig["responses"] = {
-    [status]: success(status === 204 ? undefined : spec.response, spec.description ?? (status === 204 ? "Done; no body" : "Success")),
+    [status]: spec.binaryResponse
+      ? { description: spec.description ?? "Success", content: { [spec.binaryResponse]: { schema: z.string().openapi({ format: "binary" }) } } }
+      : success(status === 204 ? undefined : spec.response, spec.description ?? (status === 204 ? "Done; no body" : "Success")),
     ...(spec.alsoStatus ? { [spec.alsoStatus.status]: success(spec.response, spec.alsoStatus.description) } : {}),
     ...errorStatuses(spec),
   };

@@ -98,5 +98,10 @@ export function createLocalStorage(opts: LocalStorageOptions): MediaStorage & { 
     isOwnUrl(url: string) {
       return ownPath(url) !== undefined;
     },
+
+    localPath(url: string) {
+      const own = ownPath(url);
+      return own ? join(opts.filesDir, own.shard, own.file) : undefined;
+    },
   };
 }

@@ -38,4 +38,6 @@ export interface MediaStorage {
   remove(media: StoredMedia): Promise<void>;
   /** True when the URL points at a file this storage holds (no arbitrary hotlinks in history). */
   isOwnUrl(url: string): boolean;
+  /** The file on this machine that serves the URL (local storage only: an export streams it). */
+  localPath?(url: string): string | undefined;
 }

@@ -58,6 +58,11 @@ export function createBlockService(d: BlockDeps) {
   return {
     ...check,
 
+    /** Forgets the cached relations of these users on every node (an account deletion removed their blocks in storage). */
+    changed(userIds: string[]) {
+      cache.changed(userIds);
+    },
+
     /** Blocks `userId` (idempotent: `created` false when it was blocked already). */
     async block(blockerId: string, userId: string): Promise<{ created: boolean; block: { user: UserPublicDto; created_at: string } }> {
       if (blockerId === userId) throw badRequest("user_id: you cannot block yourself");

@@ -2,6 +2,7 @@
 // SQLite (node:sqlite, the embedded default: one file under DATA_DIR, one process) and
 // MongoDB (cluster mode, through mongoose). Services receive these interfaces only; no
 // file outside src/storage/sqlite and src/storage/mongo imports a database driver.
+import type { AccountDeletionRepository } from "../account/account-deletion.repository.ts";
 import type { AuditRepository } from "../audit/audit.repository.ts";
 import type { SessionRepository } from "../auth/session.repository.ts";
 import type { PartnerRequestRepository } from "../couples/partner-request.repository.ts";
@@ -40,6 +41,8 @@ export interface Storage {
   blocks: BlockRepository;
   /** Users' security events (src/audit). */
   audit: AuditRepository;
+  /** Account deletion jobs and their bulk writes (src/account). */
+  accountDeletions: AccountDeletionRepository;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /** Bulk access for `npm run db:copy` (src/storage/copy.ts). */

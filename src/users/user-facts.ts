@@ -5,8 +5,9 @@
 //
 // Staleness: a change made through the services (profile update, partner link) is
 // forgotten at once on this node and, via src/auth/handshake-caches.ts, on the others; a
-// node that misses that message, or a user deleted in the database directly (the API has
-// no deletion), is right again within USER_FACTS_TTL_MS (docs/DECISIONS.md).
+// node that misses that message, or a user deleted in the database directly, is right again
+// within USER_FACTS_TTL_MS (docs/DECISIONS.md). An account deleted through the API stays as a
+// tombstone row suspended for good (src/account), so the suspension check refuses it.
 import { createBatchedTtlCache } from "./batched-ttl-cache.ts";
 import type { UserRepository } from "./user.repository.ts";
 

@@ -122,10 +122,11 @@ parameters = { "query.epoch" = ${draw("epochs")} }
 include-name = "POST /api/auth/logout"
 headers = { Authorization = ${toml(`Bearer ${f.spare.token}`)} }
 
-# Ending sessions and changing the password end sessions too (the stateful phase links the
+# Ending sessions, changing the password and deleting the account (a wrong password counts
+# against the login throttle) end sessions too (the stateful phase links the
 # fuzzer's own session ids from GET /api/auth/sessions into DELETE): the keeper's instead.
 [[operations]]
-include-name-regex = "^(DELETE /api/auth/sessions/\\\\{id\\\\}|POST /api/auth/sessions/end-others|POST /api/auth/password)$"
+include-name-regex = "^(DELETE /api/auth/sessions/\\\\{id\\\\}|POST /api/auth/sessions/end-others|POST /api/auth/password|DELETE /api/users/me)$"
 headers = { Authorization = ${toml(`Bearer ${f.keeper.token}`)} }
 `;
 }

@@ -280,6 +280,25 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
 
   await exerciseModeration(s, a!.id); // reports, group bans and post blocks, suspension (issue 15)
 
+  // account deletion (issue 15): the job (twice: the second finds it) and its bulk writes
+  const tomb = { phone: `deleted:${c!.id}`, username: `deleted-${c!.id}`, display_name: "Deleted user", suspended_until: new Date("9999-12-31T00:00:00Z"), suspension_reason: "account_deleted" };
+  await s.accountDeletions.begin(c!.id, new Date(), tomb);
+  await s.accountDeletions.begin(c!.id, new Date(), tomb);
+  await s.accountDeletions.begin(newId(), new Date(), tomb);
+  await s.accountDeletions.job(c!.id);
+  await s.accountDeletions.unfinished(10);
+  await s.accountDeletions.advance(c!.id, "messages", null, new Date());
+  const card = { id: a!.id, username: "deleted", display_name: "Deleted user", avatar_url: null };
+  const page = await s.accountDeletions.tombstoneMessagesOf(a!.id, null, 1, card, new Date());
+  await s.accountDeletions.tombstoneMessagesOf(a!.id, page.lastId, 1000, card, new Date());
+  await s.accountDeletions.removeReactionsOf(b!.id, 10);
+  const ups = await s.accountDeletions.uploadsOf(a!.id, null, 10);
+  await s.accountDeletions.uploadsOf(a!.id, newId(), 10);
+  await s.accountDeletions.removeUploads([...ups.map((u) => u.id), newId()]);
+  await s.accountDeletions.removePersonalData(c!.id);
+  await s.accountDeletions.setGroupOwner(g.id, b!.id);
+  await s.accountDeletions.advance(c!.id, "done", null, new Date());
+
   // copy: every table page by page (two pages where there are rows), counted, written back
   for (const table of COPY_TABLES) {
     const firstPage = await s.copy.page(table, null, 2);

@@ -18,7 +18,14 @@ import { messageVersion, renderMessage, renderPending } from "./message-view.js"
 const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new line)";
 
 /**
- * @param {{ store: Store, messaging: Messaging, mute: (conv: Conversation, choice: "8h" | "forever" | "off") => Promise<void> }} d
+ * @param {{
+ *   store: Store,
+ *   messaging: Messaging,
+ *   mute: (conv: Conversation, choice: "8h" | "forever" | "off") => Promise<void>,
+ *   safety: import("../safety.js").Safety,
+ *   report: (target: import("../safety.js").ReportTarget, description: string) => void,
+ *   bans: (groupId: string) => void,
+ * }} d
  */
 export function createConversationView(d) {
   const { store, messaging } = d;
@@ -42,6 +49,13 @@ export function createConversationView(d) {
   const form = typedById("composer", HTMLFormElement);
   const input = typedById("composer-text", HTMLTextAreaElement);
   const sendBtn = typedById("send", HTMLButtonElement);
+  const composerNote = byId("composer-note");
+  const safetyBox = byId("conv-safety");
+  const blockBtn = byId("block-user");
+  const breakUpBtn = byId("break-up");
+  const bansBtn = byId("group-bans");
+  /** When the "Break up?" confirmation expires (a second click within it breaks up). */
+  let breakUpArmedUntil = 0;
 
   /** @type {Map<string, { el: HTMLElement, version: string }>} */
   let rendered = new Map();
@@ -100,6 +114,34 @@ export function createConversationView(d) {
     } else subtitle.textContent = "";
     input.placeholder = conv.mode === "incognito" ? "Incognito: delivered live, never saved" : PLACEHOLDER;
     renderMute(conv);
+    renderSafety(conv);
+  }
+
+  /** Block/report in a DM, break up in an open couple chat, and a closed chat's note. @param {Conversation} conv */
+  function renderSafety(conv) {
+    const other = conv.type === "dm" ? conv.partner : null;
+    safetyBox.hidden = !other;
+    if (other) {
+      const blocked = d.safety.isBlocked(other.id);
+      blockBtn.textContent = blocked ? "Unblock" : "🚫 Block";
+      blockBtn.dataset.blocked = String(blocked);
+    }
+    breakUpBtn.hidden = conv.type !== "couple" || Boolean(conv.closed);
+    bansBtn.hidden = !(conv.type === "group" && d.safety.managesGroup(conv.id));
+    if (conv.type === "couple" && conv.closed) {
+      actions.hidden = true;
+    }
+    const mutedUntil = conv.type === "group" && store.state.me ? d.safety.memberMutedUntil(conv.id, store.state.me.id) : null;
+    const note = conv.closed
+      ? "You broke up: this chat is read-only history."
+      : other && d.safety.isBlocked(other.id)
+        ? `You blocked ${other.display_name}. Unblock to write again.`
+        : mutedUntil
+          ? `A group admin muted you here until ${shortTime(mutedUntil)}: you can read but not post.`
+          : "";
+    composerNote.hidden = !note;
+    composerNote.textContent = note;
+    input.disabled = sendBtn.disabled = Boolean(conv.closed);
   }
 
   /** The mute button says the state ("🔔 Mute", "🔕 Muted until 18:30"); its menu offers the changes. @param {Conversation} conv */
@@ -133,6 +175,7 @@ export function createConversationView(d) {
     const before = { height: scroller.scrollHeight, top: scroller.scrollTop, first: list.firstElementChild };
     const me = store.state.me?.id ?? "";
     const seen = seenLabels(conv);
+    const manager = conv.type === "group" && d.safety.managesGroup(conv.id);
     /** @type {{ key: string, version: string, make: () => HTMLElement }[]} */
     const items = orderedMessages(conv).map((m) => {
       const ctx = {
@@ -144,6 +187,17 @@ export function createConversationView(d) {
         onReact: (/** @type {Message} */ x, /** @type {string} */ emoji) => void messaging.react(conv, x.id, emoji),
         onEdit: (/** @type {Message} */ x) => setCompose({ kind: "edit", message: x }),
         onDelete: (/** @type {Message} */ x) => void messaging.remove(conv, x.id),
+        blockedSender: conv.type === "group" && d.safety.isBlocked(m.sender.id),
+        onReport: m.sender.id === me ? undefined : (/** @type {Message} */ x) => d.report({ type: "message", conversation_type: conv.type, conversation_id: conv.id, message_id: x.id }, `A message from ${x.sender.display_name}: “${x.text.slice(0, 80)}”`),
+        onBlock: m.sender.id === me || conv.type === "couple" ? undefined : (/** @type {Message} */ x) => void d.safety.block(x.sender),
+        moderation:
+          manager && m.sender.id !== me
+            ? {
+                senderMuted: d.safety.memberMutedUntil(conv.id, m.sender.id) !== null,
+                onBan: (/** @type {Message} */ x) => void d.safety.ban(conv.id, x.sender),
+                onMute: (/** @type {Message} */ x, /** @type {number} */ hours) => void d.safety.muteMember(conv.id, x.sender, hours),
+              }
+            : undefined,
       };
       return { key: m.id, version: messageVersion(m, ctx), make: () => renderMessage(m, ctx) };
     });
@@ -183,6 +237,9 @@ export function createConversationView(d) {
     document.documentElement.dataset.view = conv ? "conversation" : "list";
     input.disabled = sendBtn.disabled = !conv;
     if (!conv) {
+      safetyBox.hidden = true;
+      bansBtn.hidden = true;
+      composerNote.hidden = true;
       shownKey = null;
       rendered = new Map();
       list.replaceChildren();
@@ -265,6 +322,34 @@ export function createConversationView(d) {
     if (conv?.partner) void messaging.ping(conv, conv.partner.id);
   });
   muteButton.addEventListener("click", () => toggleMuteMenu(muteMenu.hidden));
+  blockBtn.addEventListener("click", () => {
+    const other = active()?.partner;
+    if (!other) return;
+    void (d.safety.isBlocked(other.id) ? d.safety.unblock(other) : d.safety.block(other));
+  });
+  bansBtn.addEventListener("click", () => {
+    const conv = active();
+    if (conv?.type === "group") d.bans(conv.id);
+  });
+  byId("report-user").addEventListener("click", () => {
+    const other = active()?.partner;
+    if (other) d.report({ type: "user", user_id: other.id }, `${other.display_name} (@${other.username})`);
+  });
+  // Two steps instead of confirm(), like Delete: "Break up" then "Really break up?".
+  breakUpBtn.addEventListener("click", () => {
+    if (breakUpArmedUntil > Date.now()) {
+      breakUpArmedUntil = 0;
+      breakUpBtn.textContent = "Break up";
+      return void d.safety.breakUp();
+    }
+    breakUpArmedUntil = Date.now() + 5_000;
+    breakUpBtn.textContent = "Really break up?";
+    window.setTimeout(() => {
+      if (breakUpArmedUntil > Date.now()) return;
+      breakUpArmedUntil = 0;
+      breakUpBtn.textContent = "Break up";
+    }, 5_100);
+  });
   for (const [id, choice] of /** @type {const} */ ([["mute-8h", "8h"], ["mute-forever", "forever"], ["unmute", "off"]])) {
     byId(id).addEventListener("click", () => {
       const conv = active();

@@ -22,12 +22,19 @@ const deleteArmedUntil = new Map();
  *   onReact(m: Message, emoji: string): void,
  *   onEdit(m: Message): void,
  *   onDelete(m: Message): void,
+ *   blockedSender?: boolean,
+ *   onReport?(m: Message): void,
+ *   onBlock?(m: Message): void,
+ *   moderation?: { senderMuted: boolean, onBan(m: Message): void, onMute(m: Message, hours: number): void },
  * }} MessageContext
+ * `blockedSender`: the sender is someone I blocked (a group we share): shown as a stub.
+ * `onReport`, `onBlock`: offered on other people's messages when set.
+ * `moderation`: set in a group I own or administer, on other people's messages: ban or mute the sender.
  */
 
 /** A signature of everything the rendering depends on: re-render only when it changes. @param {Message} m @param {MessageContext} ctx */
 export function messageVersion(m, ctx) {
-  return JSON.stringify([m.text, m.edited, m.deleted, m.reactions, m.reply_to?.message_id, ctx.seen, ctx.showSender, m.sender.avatar_url, mentionsMe(m, ctx)]);
+  return JSON.stringify([m.text, m.edited, m.deleted, m.reactions, m.reply_to?.message_id, ctx.seen, ctx.showSender, m.sender.avatar_url, mentionsMe(m, ctx), Boolean(ctx.blockedSender), ctx.moderation?.senderMuted ?? null]);
 }
 
 /** Whether the message names me with an @username (groups; an edit may add or drop it). @param {Message} m @param {MessageContext} ctx */
@@ -35,6 +42,10 @@ const mentionsMe = (m, ctx) => !ctx.own && !m.deleted && (m.mentions ?? []).incl
 
 /** @param {Message} m @param {MessageContext} ctx */
 export function renderMessage(m, ctx) {
+  if (ctx.blockedSender && !ctx.own) {
+    // Nothing of it shows, not even the name: unblocking (settings) brings it back.
+    return h("li", { class: "msg other hidden-blocked", "data-id": m.id, "data-seq": m.seq ?? "", "data-cmid": m.client_message_id }, h("div", { class: "bubble" }, h("p", { class: "text muted", text: "Hidden: blocked user" })));
+  }
   const mention = mentionsMe(m, ctx);
   const li = h("li", {
     class: `msg ${ctx.own ? "own" : "other"}${m.deleted ? " deleted" : ""}${m.seq === null ? " incognito" : ""}${m.mode === "fight" ? " fight" : ""}${mention ? " mention" : ""}`,
@@ -131,6 +142,18 @@ function actions(m, ctx) {
       }, CONFIRM_MS);
     } }, armed() ? "Delete?" : "🗑 Delete");
     buttons.push(del);
+  } else {
+    if (ctx.onReport) buttons.push(h("button", { type: "button", class: "ghost", title: "Report", onclick: () => ctx.onReport?.(m) }, "⚑ Report"));
+    if (ctx.onBlock) buttons.push(h("button", { type: "button", class: "ghost danger", title: "Block sender", onclick: () => ctx.onBlock?.(m) }, "🚫 Block"));
+    const mod = ctx.moderation;
+    if (mod) {
+      buttons.push(
+        mod.senderMuted
+          ? h("button", { type: "button", class: "ghost", title: "Let the sender post again", onclick: () => mod.onMute(m, 0) }, "🔊 Unmute sender")
+          : h("button", { type: "button", class: "ghost", title: "Mute the sender for 1 hour", onclick: () => mod.onMute(m, 1) }, "🔇 Mute 1 h"),
+        h("button", { type: "button", class: "ghost danger", title: "Ban the sender from the group", onclick: () => mod.onBan(m) }, "⛔ Ban"),
+      );
+    }
   }
   return h("div", { class: "actions" }, h("div", { class: "action-row", role: "group", "aria-label": "Message actions" }, ...buttons), palette);
 }

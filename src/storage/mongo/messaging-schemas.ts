@@ -105,6 +105,8 @@ messages.index({ conversation_key: 1, created_at: 1, seq: 1 });
 messages.index({ conversation_key: 1, sender_id: 1, seq: 1 });
 messages.index({ conversation_key: 1, deleted: 1, seq: 1 });
 messages.index({ mentions: 1, conversation_key: 1, seq: 1 });
+// A user's own messages a page at a time (account deletion and export).
+messages.index({ sender_id: 1, _id: 1 });
 
 /** One document per (message, user): a reaction never rewrites its message. */
 export interface ReactionDoc {
@@ -122,6 +124,7 @@ const reactions = new Schema(
 );
 reactions.index({ message_id: 1 });
 reactions.index({ conversation_key: 1 }); // a group's removal
+reactions.index({ user_id: 1 }); // an account deletion
 
 /** An event at its stream position; the payload is JSON text, so no key of it becomes a field name. */
 export interface EventDoc {

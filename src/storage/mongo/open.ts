@@ -19,6 +19,7 @@ import { mongoProfiles, mongoStickers, mongoUploads } from "./small-repos.ts";
 import { mongoPushSubscriptions } from "./push-subscriptions.ts";
 import { mongoGroupSanctions } from "./group-sanctions.ts";
 import { mongoReports } from "./reports.ts";
+import { mongoAccountDeletions } from "./account-deletions.ts";
 import { mongoBlocks } from "./blocks.ts";
 import { mongoAudit } from "./audit.ts";
 import { mongoUsers } from "./users.ts";
@@ -97,6 +98,12 @@ function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>)
     groupSanctions: guarded(mongoGroupSanctions({ Ban: m.group_bans, PostBlock: m.group_post_blocks })),
     blocks: guarded(mongoBlocks(m.blocks)),
     audit: guarded(mongoAudit(m.audit_events)),
+    accountDeletions: guarded(
+      mongoAccountDeletions({
+        Job: m.account_deletions, User: m.users, Message: m.messages, Reaction: m.message_reactions, Upload: m.uploads, Profile: m.profiles,
+        PushSubscription: m.push_subscriptions, Block: m.blocks, Group: m.groups,
+      }),
+    ),
     copy: guarded(mongoCopy(m)),
     async ping() {
       try {

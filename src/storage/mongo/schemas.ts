@@ -5,6 +5,7 @@
 // server, so FerretDB and MongoDB behave the same.
 import { Schema, type Connection, type Model, type mongo } from "mongoose";
 import { pushSubscriptionSchema, type PushSubscriptionDoc } from "./push-subscriptions.ts";
+import { accountDeletionSchema, type AccountDeletionDoc } from "./account-deletion-schema.ts";
 import { blockSchema, type BlockDoc } from "./blocks.ts";
 import { auditEventSchema, type AuditDoc } from "./audit-schema.ts";
 import { moderationSchemas, type GroupBanDoc, type PostBlockDoc, type ReportDoc } from "./moderation-schemas.ts";
@@ -184,6 +185,7 @@ export interface UploadDoc {
 }
 const uploads = new Schema({ _id: req(String), owner_id: req(String), type: req(String), urls: { type: [String], default: [] }, bytes: req(Number), created_at: req(Date) }, opts);
 uploads.index({ urls: 1 });
+uploads.index({ owner_id: 1, _id: 1 }); // a user's uploads, a page at a time (account deletion and export)
 
 /** Collection name → schema: what openMongoStorage registers and the shape test reads. */
 export const SCHEMAS = {
@@ -200,6 +202,7 @@ export const SCHEMAS = {
   ...moderationSchemas,
   blocks: blockSchema,
   audit_events: auditEventSchema,
+  account_deletions: accountDeletionSchema,
   ...messagingSchemas,
 } as const;
 
@@ -219,6 +222,7 @@ export interface Models {
   group_post_blocks: Model<PostBlockDoc>;
   blocks: Model<BlockDoc>;
   audit_events: Model<AuditDoc>;
+  account_deletions: Model<AccountDeletionDoc>;
   conversations: Model<ConversationDoc>;
   conversation_members: Model<MemberDoc>;
   messages: Model<MessageDoc>;

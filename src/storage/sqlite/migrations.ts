@@ -326,6 +326,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (group_id, user_id)
   ) STRICT, WITHOUT ROWID;
   `,
+
+  /* 7: account deletion (issue 15) */ `
+  -- A deletion in progress (src/account): recorded before anything is removed, with the next
+  -- step and where a paged step stands, so a server killed midway finishes it at its next
+  -- start. Kept once finished (finished_at) as the record that the account was deleted.
+  CREATE TABLE account_deletions (
+    user_id TEXT PRIMARY KEY,
+    step TEXT NOT NULL,
+    cursor TEXT,
+    started_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER
+  ) STRICT;
+  CREATE INDEX account_deletions_unfinished ON account_deletions (started_at) WHERE finished_at IS NULL;
+
+  -- A user's own messages, a page at a time by id (deletion and export); their reactions and
+  -- uploads (deletion).
+  CREATE INDEX messages_sender_id ON messages (sender_id, id);
+  CREATE INDEX reactions_user ON reactions (user_id);
+  CREATE INDEX uploads_owner ON uploads (owner_id, id);
+  `,
 ];
 
 export function schemaVersion(db: SqliteDb): number {

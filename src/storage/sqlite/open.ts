@@ -34,6 +34,7 @@ import { sqlitePushSubscriptions } from "./push-subscriptions.ts";
 import { sqliteGroupSanctions } from "./group-sanctions.ts";
 import { sqliteReports } from "./reports.ts";
 import { sqliteBlocks } from "./blocks.ts";
+import { sqliteAccountDeletions } from "./account-deletions.ts";
 import { sqliteAudit } from "./audit.ts";
 import { sqliteUsers } from "./users.ts";
 
@@ -79,6 +80,7 @@ export async function openSqliteStorage(o: SqliteOptions): Promise<SqliteStorage
     groupSanctions: sqliteGroupSanctions(db),
     blocks: sqliteBlocks(db),
     audit: sqliteAudit(db),
+    accountDeletions: sqliteAccountDeletions(db),
     copy: sqliteCopy(db),
     async ping() {
       db.raw.prepare("SELECT 1").get();

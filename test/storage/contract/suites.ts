@@ -17,6 +17,7 @@ import { blocksContract } from "./blocks.contract.ts";
 import { readStateContract } from "./read-state.contract.ts";
 import { sessionsContract } from "./sessions.contract.ts";
 import { auditContract } from "./audit.contract.ts";
+import { accountDeletionsContract } from "./account-deletions.contract.ts";
 import { usersContract } from "./users.contract.ts";
 
 export const CONTRACT_SUITES: readonly ContractSuite[] = [
@@ -33,6 +34,7 @@ export const CONTRACT_SUITES: readonly ContractSuite[] = [
   profilesStickersUploadsContract,
   pushSubscriptionsContract,
   blocksContract,
+  accountDeletionsContract,
   copyContract,
 ];
 
