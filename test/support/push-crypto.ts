@@ -158,7 +158,9 @@ export function selfSignedCertificate(commonName: string): { key: string; cert: 
   const ecdsaSha256 = seq(oid("1.2.840.10045.4.3.2"));
   const name = seq(tlv(0x31, seq(oid("2.5.4.3"), tlv(0x0c, Buffer.from(commonName)))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
+  // A DER INTEGER is positive (top bit clear) and minimal (no leading zero byte): OpenSSL
+  // refuses a certificate whose serial starts with 0x00 ("illegal padding").
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const san = seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from("localhost")));
   const basicConstraints = seq(tlv(0x01, Buffer.from([0xff])));
   const extensions = tlv(0xa3, seq(seq(oid("2.5.29.17"), tlv(0x04, san)), seq(oid("2.5.29.19"), tlv(0x01, Buffer.from([0xff])), tlv(0x04, basicConstraints))));
