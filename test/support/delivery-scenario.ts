@@ -27,19 +27,23 @@ export interface ScenarioResult {
 
 async function sendReliably(sender: ChatClient, groupId: string, cmid: string, stats: { retries: number }) {
   const deadline = Date.now() + 60_000;
+  // What the last attempts met, so a send that never gets through says why.
+  const seen: string[] = [];
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     if (attempt > 0) stats.retries++;
     try {
       if (!sender.connected) throw new Error("not connected");
       const res = await request(sender, "send_message", { chat_id: groupId, client_message_id: cmid, text: `msg ${cmid}` }, 2000);
       if (res.ok) return res.message;
-    } catch {
+      seen.push(res.error.code);
+    } catch (err) {
       /* lost ack or no connection: retry with the same client_message_id */
+      seen.push((err as Error).message);
     }
     // The sender's backoff between retries (part of the client being modelled, not a wait).
     await sleep(Math.min(100 * (attempt + 1), 500));
   }
-  throw new Error(`send ${cmid} never acked`);
+  throw new Error(`send ${cmid} never acked; last answers: ${seen.slice(-5).join(" | ")}`);
 }
 
 export async function runScenario(cluster: Cluster, disrupt: () => Promise<void>, opts: { sendMs?: number; receivers?: number } = {}): Promise<ScenarioResult> {
