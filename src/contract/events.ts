@@ -1,17 +1,15 @@
 // The Socket.IO contract: every client→server and server→client event with its payload
 // and its ack. The server is `Server<ClientEvents, ServerEvents>` and its handler tables
 // are typed by `ClientEvents` (handlers/socket-pipeline.ts), so a wrong payload or ack is
-// a compile error; tests and client apps import the same types (type-only imports, no
-// runtime code), so a renamed field breaks their build too.
+// a compile error; tests, the client SDK (client/) and client apps import the same types
+// (type-only imports, no runtime code), so a renamed field breaks their build too.
 //
-// What a client sends is inferred from the zod schema the server validates it with
-// (`z.input`: what may be sent, defaults optional), so the type and the check are one
-// thing. What the server sends is described by the models (./models.ts).
-import type { z } from "zod";
-import type { SocketAuthEvent } from "../auth/auth.schemas.ts";
-import type { ChangeModeEvent, ThinkingOfYouEvent } from "../couples/couple.schemas.ts";
-import type { ChatIdEvent, DeleteMessageEvent, EditMessageEvent, MarkReadEvent, SendMessageEvent, ToggleReactionEvent } from "../messaging/message.schemas.ts";
-import type { ChatMode, GroupSummary, Message, PartnerRequest, Reaction, UnreadUpdate, UserCard } from "./models.ts";
+// Pure types with no imports but ./models.ts: the SDK's published declarations include
+// this file, so it must not pull in zod or the server's modules. What a client sends is
+// written out here and checked against the zod schema the server validates it with
+// (`z.input`: what may be sent, defaults optional) by ./inputs-match-schemas.ts, so the
+// type and the check cannot drift. What the server sends is described by the models.
+import type { ChatMode, GroupSummary, Media, Message, MessageKind, PartnerRequest, Reaction, StickerRef, UnreadUpdate, UserCard } from "./models.ts";
 
 /** Position in the user's durable event stream; absent on ephemeral events. */
 export interface EventMeta {
@@ -27,15 +25,52 @@ export interface AckError {
 export type AckResponse<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
 export type Ack<T extends object = object> = (res: AckResponse<T>) => void;
 
-export type SendMessageInput = z.input<typeof SendMessageEvent>;
-export type EditMessageInput = z.input<typeof EditMessageEvent>;
-export type DeleteMessageInput = z.input<typeof DeleteMessageEvent>;
-export type ToggleReactionInput = z.input<typeof ToggleReactionEvent>;
-export type ChatIdInput = z.input<typeof ChatIdEvent>;
-export type MarkReadInput = z.input<typeof MarkReadEvent>;
-export type ThinkingOfYouInput = z.input<typeof ThinkingOfYouEvent>;
-export type ChangeModeInput = z.input<typeof ChangeModeEvent>;
-export type SocketAuthInput = z.input<typeof SocketAuthEvent>;
+/** `send_message`: the conversation, the idempotency key (one per message, reused on every retry) and the content. */
+export interface SendMessageInput {
+  chat_id: string;
+  client_message_id: string;
+  /** Required (a non-space character) for `text`, the default kind; a caption otherwise. */
+  text?: string;
+  kind?: Exclude<MessageKind, "system">;
+  /** What POST /api/uploads returned, for image, video, audio and document messages. */
+  media?: Media | null;
+  sticker?: StickerRef | null;
+  reply_to_message_id?: string | null;
+}
+export interface EditMessageInput {
+  chat_id: string;
+  message_id: string;
+  text: string;
+}
+export interface DeleteMessageInput {
+  chat_id: string;
+  message_id: string;
+}
+export interface ToggleReactionInput {
+  chat_id: string;
+  message_id: string;
+  /** One emoji or a `:shortcode:`. */
+  emoji: string;
+}
+export interface ChatIdInput {
+  chat_id: string;
+}
+export interface MarkReadInput {
+  chat_id: string;
+  /** Everything up to this seq has been read. */
+  seq: number;
+}
+export interface ThinkingOfYouInput {
+  recipient_user_id: string;
+}
+export interface ChangeModeInput {
+  chat_id: string;
+  mode: ChatMode;
+}
+export interface SocketAuthInput {
+  /** A fresh access token of the same session. */
+  token: string;
+}
 
 export interface ReactionUpdate {
   conversation_id: string;
