@@ -8,6 +8,7 @@ RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
 COPY src ./src
 COPY handlers ./handlers
 COPY web ./web
+COPY client/src ./client/src
 USER node
 EXPOSE 3000
 CMD ["node", "src/main.ts"]

@@ -5,7 +5,7 @@
 // size the real server starts on that database and each operation is timed a few hundred
 // times, one at a time (bench/lib/growth-ops.ts): send (socket, acked), latest 50,
 // history before a time and after a seq, by id, by timestamp, the couple chat, DM thread
-// and group lists, sync from a cursor 500 events back, login.
+// and group lists, the unread counts, sync from a cursor 500 events back, login.
 // Targets (goals, not assertions): every p99 ≤ 20 ms at 1M and ≤ 2× its value at 10k.
 // FerretDB fills far more slowly: its filling stops after --fill-budget-s (default 600 s)
 // and the last size is the one it reached.

@@ -27,7 +27,8 @@ import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRouter, type ReadinessProbe } from "./http/health.router.ts";
 import { createServices, type Services } from "./services.ts";
 import { mountApiRouters } from "./http/api.ts";
-import { mountWebClient } from "./http/web-client.ts";
+import { clientSdk, importMapHash } from "./http/client-sdk.ts";
+import { mountWebClient, WEB_DIR } from "./http/web-client.ts";
 import type { JwtSecrets } from "./auth/secrets.ts";
 import type { PasswordHasher } from "./auth/password-hasher.ts";
 import type { Storage } from "./storage/storage.ts";
@@ -130,6 +131,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       contentSecurityPolicy: {
         directives: {
           "connect-src": ["'self'", "ws:", "wss:"],
+          // The web client's inline import map (it names the SDK's socket.io-client), by hash.
+          "script-src": ["'self'", ...[importMapHash(`${WEB_DIR}index.html`)].filter((h) => h !== null)],
           // Media may live on Cloudinary in cluster mode.
           "img-src": ["'self'", "data:", "https://res.cloudinary.com"],
           "media-src": ["'self'", "https://res.cloudinary.com"],
@@ -165,6 +168,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     res.json(openapi);
   });
   services.media.mountStatic?.(app);
+  app.use("/sdk", clientSdk());
   mountWebClient(app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));

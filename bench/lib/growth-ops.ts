@@ -11,7 +11,7 @@ import type { Conv, Probe, SampleMessage, World } from "./growth-world.ts";
 
 export const PASSWORD = "growth password 123";
 
-export const OPS = ["send", "latest 50", "history before ts", "history after seq", "by id", "by ts", "couple chat", "dm threads", "group list", "sync", "login"] as const;
+export const OPS = ["send", "latest 50", "history before ts", "history after seq", "by id", "by ts", "couple chat", "dm threads", "group list", "unread", "sync", "login"] as const;
 export type Op = (typeof OPS)[number];
 
 export interface OpResult {
@@ -110,6 +110,9 @@ export async function measureOp(url: string, w: World, callers: Caller[], op: Op
         return request(url, "/api/dm/threads", c.token);
       case "group list":
         return request(url, "/api/groups", c.token);
+      case "unread":
+        // Every conversation's count and mention flag; the probes have read nothing, the worst case.
+        return request(url, "/api/unread", c.token);
       case "sync":
         // A client back after a short absence: its cursor some hundreds of positions behind the head.
         return request(url, `/api/events/sync?since=${Math.max(0, w.eventHead - 500)}&limit=100`, c.token);

@@ -125,12 +125,12 @@ export function createGroupService(d: GroupDeps) {
     /** The visible groups with the caller's unread state in each (none where not a member), and the caller's unread total over all conversations. */
     async list(userId: string, mineOnly: boolean) {
       const [groups, unread] = await Promise.all([d.groups.listVisible(userId, mineOnly, MAX_LISTED), d.readStates.unreadOf(userId)]);
-      const members = await Promise.all(groups.map((g) => d.conversations.members(groupKey(g.id))));
-      const list = groups.map((g, i) => ({
-        ...toGroupSummary(g, members[i]!),
-        is_member: members[i]!.some((m) => m.user_id === userId),
-        ...unreadFields(unread.byKey.get(groupKey(g.id))),
-      }));
+      // One read for every listed group's members (a read per group cost ~190 per request).
+      const byKey = await d.conversations.membersOfMany(groups.map((g) => groupKey(g.id)));
+      const list = groups.map((g) => {
+        const members = byKey.get(groupKey(g.id)) ?? [];
+        return { ...toGroupSummary(g, members), is_member: members.some((m) => m.user_id === userId), ...unreadFields(unread.byKey.get(groupKey(g.id))) };
+      });
       return { groups: list, unread_total: unread.total };
     },
 

@@ -56,6 +56,8 @@ export interface ConversationRepository {
   member(key: string, userId: string): Promise<MemberRecord | null>;
   /** All members, ordered by joined_at. */
   members(key: string): Promise<MemberRecord[]>;
+  /** The members of many conversations in one read (a list of groups), each ordered by joined_at; a key with none is absent. */
+  membersOfMany(keys: readonly string[]): Promise<Map<string, MemberRecord[]>>;
   /** Adds the member; false (and nothing changed) when already a member. */
   addMember(key: string, m: { user_id: string; role: MemberRole; joined_at: Date }): Promise<boolean>;
   /** Removes the member; false when not a member. */
@@ -72,4 +74,15 @@ export interface ConversationRepository {
   markRead(key: string, userId: string, seq: number, at: Date): Promise<{ seq: number; advanced: boolean } | null>;
   /** Sets (a date) or clears (null) the member's mute; false when not a member. */
   setMute(key: string, userId: string, until: Date | null): Promise<boolean>;
+}
+
+/** Members grouped by conversation, in the order given (for `membersOfMany`). */
+export function groupByKey(members: readonly MemberRecord[]): Map<string, MemberRecord[]> {
+  const byKey = new Map<string, MemberRecord[]>();
+  for (const m of members) {
+    const list = byKey.get(m.conversation_key);
+    if (list) list.push(m);
+    else byKey.set(m.conversation_key, [m]);
+  }
+  return byKey;
 }

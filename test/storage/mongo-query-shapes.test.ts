@@ -180,6 +180,7 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   await s.conversations.keysOf(a!.id);
   await s.conversations.member(dm, a!.id);
   await s.conversations.members(dm);
+  await s.conversations.membersOfMany([dm, couple]);
   await s.conversations.setRole(dm, b!.id, "admin");
   await s.conversations.setRole(dm, newId(), "admin");
   await s.conversations.markRead(dm, a!.id, 1, new Date());

@@ -1,6 +1,6 @@
 import type { Model } from "mongoose";
 import type { ChatMode, ConversationType } from "../../contract/models.ts";
-import type { ConversationRecord, ConversationRepository, MemberRecord, MemberRole } from "../../messaging/conversation.repository.ts";
+import { groupByKey, type ConversationRecord, type ConversationRepository, type MemberRecord, type MemberRole } from "../../messaging/conversation.repository.ts";
 import { KeyedMutex } from "../../shared/keyed-mutex.ts";
 import { inserted, isDuplicateKey } from "./errors.ts";
 import { raw, type ConversationDoc, type MemberDoc } from "./schemas.ts";
@@ -123,6 +123,12 @@ export function mongoConversations(d: ConversationModels): ConversationRepositor
 
     async members(key) {
       return (await Member.find({ conversation_key: key }).sort({ joined_at: 1, user_id: 1 }).lean<MemberDoc[]>()).map(toMember);
+    },
+
+    async membersOfMany(keys) {
+      // {conversation_key, joined_at, user_id} serves the $in and the order within each key.
+      const docs = await Member.find({ conversation_key: { $in: [...keys] } }).sort({ conversation_key: 1, joined_at: 1, user_id: 1 }).lean<MemberDoc[]>();
+      return groupByKey(docs.map(toMember));
     },
 
     addMember(key, m) {

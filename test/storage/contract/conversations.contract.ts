@@ -34,6 +34,21 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
       assert.deepEqual(byUser(await s.conversations.members(key)), byUser([ma, (await s.conversations.member(key, b))!]));
     });
 
+    it("membersOfMany returns each conversation's members as members() does, in one read; keys without members are absent", async () => {
+      const s = get();
+      const keys = [keyFor("group"), keyFor("group"), keyFor("dm")];
+      for (const [i, key] of keys.entries()) {
+        const users = range(1, i + 2).map(() => newId());
+        await s.conversations.ensure({ key, type: key.startsWith("dm") ? "dm" : "group", public_id: `pub-${newId()}`, mode: null, created_at: at("2030-01-01T00:00:00.000Z") }, users.map((user_id, j) => ({ user_id, role: j === 0 ? "owner" : "member" })));
+        await s.conversations.addMember(key, { user_id: newId(), role: "member", joined_at: at(`2030-01-0${i + 2}T00:00:00.000Z`) });
+      }
+      const empty = keyFor("group");
+      const many = await s.conversations.membersOfMany([...keys, empty]);
+      assert.equal(many.has(empty), false);
+      for (const key of keys) assert.deepEqual(many.get(key), await s.conversations.members(key), key);
+      assert.deepEqual(await s.conversations.membersOfMany([]), new Map());
+    });
+
     it("ensure twice: created true then false, the first conversation and only the first call's members", async () => {
       const s = get();
       const key = keyFor("dm");
