@@ -27,6 +27,9 @@ import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { healthRouter, type ReadinessProbe } from "./http/health.router.ts";
 import { createServices, type Services } from "./services.ts";
 import { mountApiRouters } from "./http/api.ts";
+import { realtimeDocsRouter } from "./http/asyncapi/realtime-docs.router.ts";
+import { adminUiPage } from "./http/admin-ui-page.ts";
+import { instrumentAdminUi } from "./infra/admin-ui.ts";
 import { clientSdk, importMapHash } from "./http/client-sdk.ts";
 import { mountWebClient, WEB_DIR } from "./http/web-client.ts";
 import type { JwtSecrets } from "./auth/secrets.ts";
@@ -85,6 +88,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // connect and ready puts it in subscriber mode before ioredis's ready check (which then
   // fails). Made here, the subscriptions are queued until the connection is ready.
   for (const ns of NAMESPACES) io.of(`/${ns}`);
+  // The Admin UI's /admin namespace, made at the same moment for the same reason (off unless configured).
+  if (config.adminUi) instrumentAdminUi(io, config.adminUi, deps.redis);
 
   const stopSlowConsumerGuard = startSlowConsumerGuard(io, {
     maxPackets: config.delivery.maxBufferedPackets,
@@ -146,6 +151,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // served from here (external scripts, an inline <style>, data: images, fetches of
   // /api/openapi.json): the CSP above allows exactly that. No validator badge: it would
   // send the document's URL to validator.swagger.io.
+  // The realtime (AsyncAPI) document and its page under /api/docs, ahead of Swagger UI's catch-all.
+  app.use(realtimeDocsRouter());
   app.use("/api/docs", swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: "/api/openapi.json", validatorUrl: null } }));
   // Bearer tokens, not cookies: no credentials. A preflight is answered here (204).
   app.use(cors({ origin: config.http.corsOrigin, allowedHeaders: ["Authorization", "Content-Type"], methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"] }));
@@ -169,6 +176,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   services.media.mountStatic?.(app);
   app.use("/sdk", clientSdk());
+  if (config.adminUi) app.use(adminUiPage());
   mountWebClient(app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -26,6 +26,9 @@ const trustProxy = z
   })
   .transform((v): boolean | number | string => (v === "" || v === "false" ? false : v === "true" ? true : /^\d+$/.test(v) ? Number(v) : v));
 
+/** What bcrypt (and the Admin UI's bcryptjs) reads: version, cost, then salt and hash. */
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -61,6 +64,8 @@ const EnvSchema = z.object({
   REGISTER_MAX_PER_HOUR: int(20, 1),
   LOOKUP_MAX_PER_MIN: int(30, 1),
   UPLOAD_MAX_PER_MIN: int(30, 1),
+  // Reports (POST /api/reports) per reporter per hour: each may reach a group's managers live.
+  REPORT_MAX_PER_HOUR: int(20, 1),
   LOOKUP_MAX_PER_MIN_PER_IP: int(60, 1),
   SOCKET_EVENTS_PER_SEC: int(50, 1),
   SOCKET_EVENT_BURST: int(100, 1),
@@ -95,6 +100,9 @@ const EnvSchema = z.object({
   SEED_STICKERS: bool.default(true),
   // The security audit log (src/audit): events older than this are pruned (hourly).
   AUDIT_RETENTION_DAYS: int(180, 1),
+  // Account deletion (src/account): messages tombstoned per page (one transaction each, progress
+  // recorded after each). Unset: 500 on SQLite, 100 on MongoDB.
+  ACCOUNT_DELETION_PAGE_SIZE: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number().int().min(1).max(10_000).optional()),
 
   // Push notifications (src/push, docs/PUSH.md).
   PUSH_SENDER: z.enum(["auto", "log", "off"]).default("auto"),
@@ -128,6 +136,15 @@ const EnvSchema = z.object({
     .default("")
     .transform((v) => v.split(",").map((id) => id.trim().toLowerCase()).filter(Boolean))
     .refine((ids) => ids.every((id) => /^[0-9a-f]{24}$/.test(id)), { message: "must be a comma-separated list of user ids (24 hex digits each)" }),
+
+  // The Socket.IO Admin UI (src/infra/admin-ui.ts): off unless both the username and the hash are set.
+  ADMIN_UI_USERNAME: optionalString,
+  ADMIN_UI_PASSWORD_HASH: optionalString.refine((v) => v === undefined || BCRYPT_HASH.test(v), {
+    message: "must be a bcrypt hash: $2b$ (or $2a$, $2y$), the cost, $, then 53 characters (.env.example says how to make one)",
+  }),
+  ADMIN_UI_MODE: z.enum(["production", "development"]).default("production"),
+  ADMIN_UI_READONLY: bool.default(false),
+  ADMIN_UI_SERVER_ID: optionalString,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -154,6 +171,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   if (e.VAPID_PRIVATE_KEY && !/^[A-Za-z0-9_-]{43}$/.test(e.VAPID_PRIVATE_KEY)) problems.push("  VAPID_PRIVATE_KEY: must be a P-256 private key, 43 base64url characters (npx web-push generate-vapid-keys)");
   if (e.FCM_SERVICE_ACCOUNT_FILE && e.FCM_SERVICE_ACCOUNT_JSON) problems.push("  FCM_SERVICE_ACCOUNT_JSON: set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both");
   if (e.NODE_ENV === "production" && e.PUSH_ALLOW_PRIVATE_ENDPOINTS) problems.push("  PUSH_ALLOW_PRIVATE_ENDPOINTS: is for tests only; it must not be set in production");
+  if (Boolean(e.ADMIN_UI_USERNAME) !== Boolean(e.ADMIN_UI_PASSWORD_HASH)) problems.push("  ADMIN_UI_PASSWORD_HASH: ADMIN_UI_USERNAME and ADMIN_UI_PASSWORD_HASH are set together (both: the Admin UI is on; neither: off)");
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
 
   return {
@@ -189,6 +207,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       registerMaxPerHour: e.REGISTER_MAX_PER_HOUR,
       lookupMaxPerMin: e.LOOKUP_MAX_PER_MIN,
       uploadMaxPerMin: e.UPLOAD_MAX_PER_MIN,
+      reportMaxPerHour: e.REPORT_MAX_PER_HOUR,
       lookupMaxPerMinPerIp: e.LOOKUP_MAX_PER_MIN_PER_IP,
       socketEventsPerSec: e.SOCKET_EVENTS_PER_SEC,
       socketEventBurst: e.SOCKET_EVENT_BURST,
@@ -228,6 +247,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsPort: e.METRICS_PORT,
     seedStickers: e.SEED_STICKERS,
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
+    /** ACCOUNT_DELETION_PAGE_SIZE; undefined: the storage's default (services.ts). */
+    accountDeletion: { pageSize: e.ACCOUNT_DELETION_PAGE_SIZE },
     push: {
       /** auto: Web Push always, FCM when a service account is set (else logged); log: every push only logged; off: none queued. */
       sender: e.PUSH_SENDER,
@@ -252,6 +273,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       /** ADMIN_USER_IDS: who lists and resolves every report (/api/admin) and suspends accounts. */
       operatorIds: new Set<string>(e.ADMIN_USER_IDS) as ReadonlySet<string>,
     },
+    /** The Socket.IO Admin UI (namespace /admin, page /admin/socket.io/); undefined: off. */
+    adminUi:
+      e.ADMIN_UI_USERNAME && e.ADMIN_UI_PASSWORD_HASH
+        ? { username: e.ADMIN_UI_USERNAME, passwordHash: e.ADMIN_UI_PASSWORD_HASH, mode: e.ADMIN_UI_MODE, readonly: e.ADMIN_UI_READONLY, serverId: e.ADMIN_UI_SERVER_ID }
+        : undefined,
   };
 }
 

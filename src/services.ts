@@ -34,6 +34,7 @@ import { createAttachmentValidator } from "./messaging/attachment-rules.ts";
 import type { ConversationPolicy } from "./messaging/conversation-policy.ts";
 import { memoryLatestWindow, redisLatestWindow } from "./messaging/latest-window.ts";
 import { createMessageService } from "./messaging/message.service.ts";
+import { createSenderRedaction, deletedSendersFrom } from "./messaging/deleted-senders.ts";
 import { createReadStateService } from "./messaging/read-state.service.ts";
 import { createTypingService } from "./messaging/typing.service.ts";
 import { createOperationRunner } from "./pipeline/operation.ts";
@@ -86,6 +87,8 @@ export function createServices(deps: ServiceDeps) {
   const sessionActivity = createSessionActivity({ sessions, log: deps.log });
   const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, bus: deps.clusterBus, onSessionUsed: (sid) => sessionActivity.used(sid) });
   const { userFacts, sessionCheck } = handshakeCaches;
+  // Messages of an account being deleted are served as tombstones on every read (src/messaging/deleted-senders.ts).
+  const redaction = createSenderRedaction(deletedSendersFrom(userFacts));
   const users = createUserService({ users: userRecords, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
   const throttles = createThrottles(config.limits, redis);
   const presenceStore = redis ? redisPresence(redis) : memoryPresence();
@@ -144,6 +147,7 @@ export function createServices(deps: ServiceDeps) {
     canDelete: (ref, userId, m) => policies[ref.type].canDelete(ref, userId, m),
     push: push.triggers,
     afterwards: (job) => void inflight.run(job).catch((err: unknown) => deps.log.warn({ err }, "follow-up of a message change failed")),
+    redaction,
   });
 
   const couples = createCoupleService({
@@ -169,6 +173,7 @@ export function createServices(deps: ServiceDeps) {
     audit,
     endSessions: (userId) => sessionEnding.endAllOf(userId, "suspension"),
     usersChanged: (ids) => handshakeCaches.usersChanged(ids),
+    reportThrottle: throttles.reportsByUser,
   });
 
   // Deleting one's account (src/account, issue 15): a resumable job over the features above.
@@ -192,7 +197,7 @@ export function createServices(deps: ServiceDeps) {
     log: deps.log,
     // Pages of 500 on SQLite (one short transaction each); 100 on MongoDB, where one page is an
     // updateMany over its ids and FerretDB takes seconds for 500, near the 5 s operation bound.
-    pageSize: storage.kind === "mongo" ? 100 : 500,
+    pageSize: config.accountDeletion.pageSize ?? (storage.kind === "mongo" ? 100 : 500),
   });
 
   return {
@@ -225,6 +230,7 @@ export function createServices(deps: ServiceDeps) {
       media: media.storage,
       scratchDir: media.paths.incoming,
       throttle: throttles.exportByUser,
+      redaction,
     }),
     throttles,
     policies,
@@ -244,6 +250,8 @@ export function createServices(deps: ServiceDeps) {
     push,
     userFacts,
     sessionCheck,
+    /** Serves a deleted account's messages as tombstones: sync pages pass through it (src/messaging/deleted-senders.ts). */
+    redaction,
     media,
     /** Operations in progress: a graceful shutdown waits for them (src/app.ts close). */
     inflight,

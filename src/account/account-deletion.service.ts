@@ -4,7 +4,9 @@
 // handshake refuse it through the suspension checks), ends every session (sockets cut on
 // every node), answers, and runs the remaining steps in the background. Each step is
 // idempotent and the job records the next one (and where the paged one stands), so a server
-// killed midway finishes the deletion at its next start (`resumeAll`, from app.ts).
+// killed midway finishes the deletion at its next start (`resumeAll`, from app.ts). Until the
+// messages step reaches them, every read serves the user's messages as tombstones already
+// (src/messaging/deleted-senders.ts, keyed on the tombstone row's suspension reason).
 //
 // Steps: sessions → partner (the break-up path: `partner_unlinked`) → personal (profile,
 // push subscriptions, blocks both ways) → uploads (files through the media storage) →
@@ -15,7 +17,6 @@ import type { AuditLog } from "../audit/audit.service.ts";
 import type { PasswordGuard } from "../auth/password-guard.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import type { SessionEnding } from "../auth/session-ending.ts";
-import type { UserCard } from "../contract/models.ts";
 import type { CoupleService } from "../couples/couple.service.ts";
 import type { PartnerRequestRepository } from "../couples/partner-request.repository.ts";
 import { groupKey } from "../groups/group.policy.ts";
@@ -29,17 +30,14 @@ import { SUSPENDED_INDEFINITELY } from "../moderation/suspension.ts";
 import type { BlockRepository } from "../safety/block.repository.ts";
 import type { ClientInfo } from "../shared/client-info.ts";
 import { AppError, unauthorized } from "../shared/errors.ts";
+import { DELETED_REASON, DELETED_USER_NAME, deletedCard } from "../users/deleted-user.ts";
 import type { UserRepository } from "../users/user.repository.ts";
 import { DELETION_STEPS, type AccountDeletionRepository, type DeletionJob, type DeletionStep } from "./account-deletion.repository.ts";
 
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export const DELETED_USER_NAME = "Deleted user";
-/** The suspension reason a deleted account's tombstone carries. */
-export const DELETED_REASON = "account_deleted";
-
-/** The card a deleted user's messages and profile show. */
-export const deletedCard = (userId: string): UserCard => ({ id: userId, username: `deleted-${userId}`, display_name: DELETED_USER_NAME, avatar_url: null });
+// Defined beside the user model, where the read side (message redaction) finds them.
+export { DELETED_REASON, DELETED_USER_NAME, deletedCard } from "../users/deleted-user.ts";
 
 export interface AccountDeletionDeps {
   repo: AccountDeletionRepository;
@@ -122,12 +120,16 @@ export function createAccountDeletion(d: AccountDeletionDeps) {
       case "messages": {
         const card = deletedCard(userId);
         let cursor = job.cursor;
+        let done = 0;
         for (;;) {
           const page = await d.repo.tombstoneMessagesOf(userId, cursor, pageSize, card, new Date());
           if (!page.lastId) break;
           for (const key of page.keys) await d.window.invalidate(key);
           cursor = page.lastId;
           await advance(userId, "messages", cursor);
+          done += page.count;
+          // Where a long deletion stands (test/account/deletion-kill.test.ts waits for it).
+          d.log.debug({ user: userId, step: "messages", cursor, done }, "account deletion: a page of messages tombstoned");
           // SQLite answers synchronously: let other requests run between pages.
           await yieldTurn();
         }
@@ -166,6 +168,7 @@ export function createAccountDeletion(d: AccountDeletionDeps) {
       if (!job || job.step === "done") return;
       await runStep(job, client);
       await advance(userId, next(job.step), null);
+      if (next(job.step) === "done") d.log.info({ user: userId, started_at: job.started_at.toISOString() }, "account deletion finished");
     }
   }
 
@@ -214,6 +217,7 @@ export function createAccountDeletion(d: AccountDeletionDeps) {
     async resumeAll(): Promise<number> {
       const jobs = await d.repo.unfinished(1000);
       for (const job of jobs) {
+        d.log.info({ user: job.user_id, step: job.step, cursor: job.cursor }, "account deletion resumed");
         d.usersChanged([job.user_id]);
         try {
           await finish(job.user_id, null);

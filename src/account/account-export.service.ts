@@ -17,6 +17,7 @@ import type { PartnerRequestRepository } from "../couples/partner-request.reposi
 import type { GroupRepository } from "../groups/group.repository.ts";
 import type { MediaStorage } from "../media/media-storage.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
+import type { SenderRedaction } from "../messaging/deleted-senders.ts";
 import type { MessageRecord, MessageRepository } from "../messaging/message.repository.ts";
 import type { ProfileRepository } from "../profiles/profile.repository.ts";
 import type { BlockRepository } from "../safety/block.repository.ts";
@@ -45,6 +46,8 @@ export interface AccountExportDeps {
   scratchDir: string;
   /** Once per user per hour (rate-limiter.ts). */
   throttle: { consume(key: string): Promise<unknown> };
+  /** Others' messages from an account being deleted go out as tombstones (src/messaging/deleted-senders.ts). */
+  redaction?: Pick<SenderRedaction, "records">;
   now?: () => number;
 }
 
@@ -198,7 +201,7 @@ export function createAccountExport(d: AccountExportDeps) {
           let after = 0;
           for (;;) {
             const page = await d.messages.after(conversation.key, after, PAGE);
-            for (const m of page) {
+            for (const m of d.redaction ? await d.redaction.records(page) : page) {
               await line(messageLine(m, userId));
               messageCount++;
             }

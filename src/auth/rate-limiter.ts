@@ -179,6 +179,7 @@ export interface ThrottleLimits {
   lookupMaxPerMin: number;
   lookupMaxPerMinPerIp: number;
   uploadMaxPerMin: number;
+  reportMaxPerHour: number;
 }
 
 /** Every throttle that protects the REST surface from guessing and enumeration. */
@@ -201,6 +202,8 @@ export function createThrottles(limits: ThrottleLimits, redis?: Redis) {
     uploadsByUser: createRateLimiter({ name: "upload-user", points: limits.uploadMaxPerMin, durationSec: 60, redis }),
     /** Account exports per user per hour: each reads the whole account. */
     exportByUser: createRateLimiter({ name: "export-user", points: 1, durationSec: 3600, redis }),
+    /** Reports per reporter per hour: each is read by people (a group's managers, operators), and may reach them live. */
+    reportsByUser: createRateLimiter({ name: "report-user", points: limits.reportMaxPerHour, durationSec: 3600, redis }),
   };
 }
 export type Throttles = ReturnType<typeof createThrottles>;

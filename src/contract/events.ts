@@ -126,6 +126,8 @@ export interface ServerEvents {
   group_member_unbanned: (p: { group_id: string; user_id: string; meta?: EventMeta }) => void;
   /** A member may not post in the group until `until`; null: they may again. To the group's members (the muted one included). */
   group_member_muted: (p: { group_id: string; user_id: string; until: string | null; meta?: EventMeta }) => void;
+  /** Durable, on /groups to the group's owner and admins: a message of the group was reported (the report itself: GET /api/groups/:id/reports). */
+  group_report_filed: (p: { group_id: string; report_id: string; reason: string; message_id: string; sender_id: string; meta?: EventMeta }) => void;
   /** Ephemeral, to every device of one user: a conversation's unread count, mention flag or mute changed. */
   unread_update: (p: UnreadUpdate) => void;
   /** Sent on every connect so that even an idle client has a recovery offset (see docs/DELIVERY.md). */

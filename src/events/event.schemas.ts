@@ -26,8 +26,8 @@ export function syncQuery(maxPage: number) {
 
 const Mode = ChatSchema.shape.mode;
 
-/** Each durable event's payload, as the service that changed the data sends it. */
-const PAYLOADS = {
+/** Each durable event's payload, as the service that changed the data sends it (also documented in /api/asyncapi.json). */
+export const PAYLOADS = {
   new_message: z.strictObject({ message: MessageSchema }),
   message_updated: z.strictObject({ message: MessageSchema }),
   message_deleted: z.strictObject({ message: MessageSchema }),
@@ -45,11 +45,12 @@ const PAYLOADS = {
   group_member_banned: z.strictObject({ group_id: z.string(), user_id: z.string() }),
   group_member_unbanned: z.strictObject({ group_id: z.string(), user_id: z.string() }),
   group_member_muted: z.strictObject({ group_id: z.string(), user_id: z.string(), until: SentTimestamp.nullable() }),
+  group_report_filed: z.strictObject({ group_id: z.string(), report_id: z.string(), reason: z.string(), message_id: z.string(), sender_id: z.string() }),
 };
 type Durable = keyof typeof PAYLOADS;
 sameShape<{ [E in Durable]: z.output<(typeof PAYLOADS)[E]> }, { [E in Durable]: EventData<E> }>();
 
-const Meta = z.strictObject({ event_seq: z.number().int().min(1), epoch: z.string() });
+export const Meta = z.strictObject({ event_seq: z.number().int().min(1), epoch: z.string() });
 
 const SyncEvent = z.discriminatedUnion(
   "type",

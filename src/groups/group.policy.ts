@@ -1,5 +1,7 @@
 // Who may use a group conversation: members read and post; the sender, an admin or the
-// owner may delete. A private group is invisible (404) to non-members; a public one
+// owner may delete. A muted member (a post block) is refused every `post` and `write`
+// (send, edit, react, start typing: muted_in_group) but still reads and deletes their own.
+// A private group is invisible (404) to non-members; a public one
 // answers 403 until the caller joins. Each check reads the caller's own member record.
 import type { ConversationRepository, MemberRole } from "../messaging/conversation.repository.ts";
 import type { ConversationPolicy, ConversationRef } from "../messaging/conversation-policy.ts";
@@ -19,11 +21,13 @@ export function createGroupPolicy(d: { groups: GroupRepository; conversations: C
   return {
     async resolve(publicId, userId, access): Promise<ConversationRef> {
       const groupId = parse(GroupId, publicId, "group_id");
-      // The post block is read with the rest, only for a post: reads cost nothing more.
+      // The post block is read with the rest, only for what the others see (post, and write:
+      // edit, react, typing): a muted member cannot post in any form. Reads, and deleting
+      // one's own message (`read`), cost nothing more and stay allowed.
       const [group, member, block] = await Promise.all([
         d.groups.byId(groupId),
         d.conversations.member(groupKey(groupId), userId),
-        access === "post" ? d.sanctions?.postBlockOf(groupId, userId) : undefined,
+        access !== "read" ? d.sanctions?.postBlockOf(groupId, userId) : undefined,
       ]);
       if (!group) throw notFound("Group");
       if (!member) {

@@ -32,7 +32,7 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api/auth", authRouter(at("/api/auth"), s.auth, s.throttles));
   app.use("/api/auth", sessionsRouter(at("/api/auth"), { sessions: s.sessionList, password: s.password, audit: s.audit }));
   app.use("/api/users", accountRouter(at("/api/users"), s.accountDeletion, s.accountExport));
-  app.use("/api/users", usersRouter(at("/api/users"), s.users, s.throttles, s.blocks));
+  app.use("/api/users", usersRouter(at("/api/users"), s.users, s.throttles, s.blocks, s.moderation.operators));
   app.use("/api/blocks", blocksRouter(at("/api/blocks"), s.blocks));
   app.use("/api/users", avatarRouter(at("/api/users"), s.media, s.users, s.throttles.uploadsByUser));
   app.use("/api/uploads", uploadsRouter(at("/api/uploads"), s.media, s.throttles.uploadsByUser));
@@ -48,6 +48,6 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api/profiles", profilesRouter(at("/api/profiles"), s.profiles));
   app.use("/api/stickers", stickersRouter(at("/api/stickers"), s.stickers));
   app.use("/api/push", pushRouter(at("/api/push"), s.push, { allowPrivateEndpoints: config.push.allowPrivateEndpoints, maxPerUser: config.push.maxSubscriptionsPerUser }));
-  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics, maxPage }));
+  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics, maxPage, redaction: s.redaction }));
   app.use(stickerImages());
 }

@@ -4,11 +4,12 @@ import { Router } from "express";
 import type { EventLog } from "../events/event-log.service.ts";
 import { syncPage, syncQuery } from "../events/event.schemas.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
+import type { SenderRedaction } from "../messaging/deleted-senders.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import { AppError } from "../shared/errors.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 
-export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics; maxPage: number }): Router {
+export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics; maxPage: number; redaction: Pick<SenderRedaction, "events"> }): Router {
   const r: RouteKit = { ...kit, router: Router() };
   defineRoute(
     r,
@@ -27,7 +28,8 @@ export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: Event
         const keys = await d.conversations.keysOf(caller.userId);
         const page = await d.eventLog.sync(caller.userId, keys, query.since, query.epoch, query.limit);
         d.metrics.syncRequests.inc({ outcome: "ok" });
-        return page;
+        // The log keeps events as they were sent: a deleted account's messages are served as tombstones.
+        return { ...page, events: await d.redaction.events(page.events) };
       } catch (err) {
         d.metrics.syncRequests.inc({ outcome: err instanceof AppError ? err.code : "error" });
         throw err;

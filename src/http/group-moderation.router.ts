@@ -4,7 +4,7 @@
 import { Router } from "express";
 import { GroupMemberParams, GroupParams } from "../groups/group.schemas.ts";
 import type { GroupModeration } from "../moderation/group-moderation.service.ts";
-import { GroupBanList, GroupBanSchema, GroupReportParams, MemberMuteState, MuteMemberBody, ReportList, ReportListQuery, ReportSchema, ResolveReportBody } from "../moderation/moderation.schemas.ts";
+import { GroupBanList, GroupBanSchema, GroupMuteList, GroupReportParams, MemberMuteState, MuteMemberBody, ReportList, ReportListQuery, ReportSchema, ResolveReportBody } from "../moderation/moderation.schemas.ts";
 import type { ReportService } from "../moderation/report.service.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 
@@ -78,6 +78,21 @@ export function groupModerationRouter(kit: Omit<RouteKit, "router">, d: { modera
       errors: { 400: `Invalid input, an \`until\` that is not in the future; or ${whom.toLowerCase()}`, 403: adminOnlyByOwner, 404: `${missing}; or the user is not a member` },
     },
     ({ caller, params, body }) => d.moderation.mute(me(caller.userId), params.groupId, params.userId, new Date(body.until)),
+  );
+
+  defineRoute(
+    r,
+    {
+      method: "get",
+      path: "/:groupId/mutes",
+      summary: "Who is muted in the group until when: every mute for the owner and admins; a plain member gets only their own (empty: not muted)",
+      tag,
+      auth: true,
+      params: GroupParams,
+      response: GroupMuteList,
+      errors: { 403: "A public group the caller has not joined", 404: missing },
+    },
+    ({ caller, params }) => d.moderation.mutes(me(caller.userId), params.groupId),
   );
 
   defineRoute(r, { method: "delete", path: "/:groupId/members/:userId/mute", summary: "Let a muted member post again (harmless when not muted)", tag, auth: true, params: GroupMemberParams, response: MemberMuteState, errors: { 400: whom, 403: adminOnlyByOwner, 404: missing } },

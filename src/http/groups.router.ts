@@ -65,6 +65,8 @@ export function groupMessagesRouter(kit: Omit<RouteKit, "router">, messages: Omi
     tag: "group messages",
     param: "groupId",
     forbidden: "A public group the caller has not joined",
+    // Send, edit and react alike: a muted member cannot post in any form (group.policy.ts).
+    writeRefused: { 403: "muted_in_group: a group admin muted the caller until `details.until`" },
     idSchema: GroupId as z.ZodType<string>,
     paths: {
       latest: "/:groupId/latest",

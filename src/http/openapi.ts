@@ -18,7 +18,7 @@ export function buildDocument(registry: OpenAPIRegistry) {
       version: "0.1.0",
       description:
         "REST surface of the chat server (couples, groups, DMs). Realtime events travel over Socket.IO namespaces " +
-        "/couples, /groups and /dm; their contract is src/contract/events.ts. All fields are snake_case. " +
+        "/couples, /groups and /dm; their contract is src/contract/events.ts, documented as AsyncAPI at [/api/docs/realtime](/api/docs/realtime) (/api/asyncapi.json). All fields are snake_case. " +
         "Errors are `{error: {code, message, details?}}`; each response lists the codes it can carry. " +
         "Query strings are strict: an unknown key is a 400 naming it. A method a documented path does not take is a 405 with `Allow`.",
     },

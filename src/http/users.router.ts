@@ -6,14 +6,16 @@ import { defineRoute, type RouteKit } from "./route.ts";
 import { UserMe } from "../safety/block.schemas.ts";
 import { cardFor } from "../safety/block-check.ts";
 import type { BlockService } from "../safety/block.service.ts";
+import type { Operators } from "../moderation/operators.ts";
 
-export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, throttles: Pick<Throttles, "lookupByUser" | "lookupByIp">, blocks: Pick<BlockService, "blockedIds" | "between" | "assertNotBlocked" | "related">): Router {
+export function usersRouter(kit: Omit<RouteKit, "router">, users: UserService, throttles: Pick<Throttles, "lookupByUser" | "lookupByIp">, blocks: Pick<BlockService, "blockedIds" | "between" | "assertNotBlocked" | "related">, operators: Pick<Operators, "is">): Router {
   const r: RouteKit = { ...kit, router: Router() };
   const tag = "users";
 
-  // With whom the caller blocked (issue 15): their clients hide those users' messages in shared groups.
-  defineRoute(r, { method: "get", path: "/me", summary: "The caller's own user, and the users they blocked", tag, auth: true, response: UserMe },
-    async ({ caller }) => ({ ...(await users.me(caller.userId)), blocked_user_ids: await blocks.blockedIds(caller.userId) }));
+  // With whom the caller blocked (issue 15): their clients hide those users' messages in shared
+  // groups; and whether they are an operator, so a client shows the moderation queue to them only.
+  defineRoute(r, { method: "get", path: "/me", summary: "The caller's own user, the users they blocked, and whether they are an operator", tag, auth: true, response: UserMe },
+    async ({ caller }) => ({ ...(await users.me(caller.userId)), blocked_user_ids: await blocks.blockedIds(caller.userId), is_operator: operators.is(caller.userId) }));
 
   defineRoute(r, { method: "put", path: "/me/profile", summary: "Update display name, mood, email or bubble colour; tells the partner", tag, auth: true, body: UpdateProfileBody, response: UserSelf },
     ({ caller, body }) => users.updateProfile(caller.userId, body));

@@ -16,6 +16,7 @@ import type { SendMessageBody } from "./message.schemas.ts";
 import type { PushTriggers } from "../push/push-triggers.ts";
 import { resolveMentions } from "./mentions.ts";
 import { createUnreadUpdates } from "./unread.ts";
+import type { SenderRedaction } from "./deleted-senders.ts";
 
 export interface MessageDeps {
   messages: MessageRepository;
@@ -33,10 +34,17 @@ export interface MessageDeps {
    * sender's ack path, but tracked so a graceful shutdown waits for it. Default: awaited inline.
    */
   afterwards?: (job: () => Promise<unknown>) => void;
+  /**
+   * Serves the messages of an account being deleted as tombstones before the deletion job
+   * reaches them (deleted-senders.ts); every read below passes through it. Default: none.
+   */
+  redaction?: Pick<SenderRedaction, "messages">;
 }
 
 export function createMessageService(d: MessageDeps) {
   const unread = createUnreadUpdates({ messages: d.messages, notifier: d.notifier });
+  const served = (list: Message[]): Promise<Message[]> => (d.redaction ? d.redaction.messages(list) : Promise.resolve(list));
+  const servedOne = async (m: Message): Promise<Message> => (await served([m]))[0]!;
   const afterwards = async (job: () => Promise<unknown>) => (d.afterwards ? d.afterwards(job) : void (await job()));
 
   async function findInConversation(ref: ConversationRef, messageId: string): Promise<MessageRecord> {
@@ -49,9 +57,9 @@ export function createMessageService(d: MessageDeps) {
     const q = await findInConversation(ref, messageId).catch(() => {
       throw new AppError("validation_error", "reply_to_message_id: no such message in this conversation");
     });
-    // A tombstone has nothing left to quote.
-    if (q.deleted) throw new AppError("validation_error", "reply_to_message_id: that message was deleted");
-    const quoted = toMessage(q);
+    // A tombstone has nothing left to quote (nor has a message of an account being deleted).
+    const quoted = await servedOne(toMessage(q));
+    if (quoted.deleted) throw new AppError("validation_error", "reply_to_message_id: that message was deleted");
     return { message_id: quoted.id, sender: quoted.sender, text: quoted.text.slice(0, 500), timestamp: quoted.created_at, kind: quoted.kind, media: quoted.media };
   }
 
@@ -164,13 +172,13 @@ export function createMessageService(d: MessageDeps) {
       if (n <= d.windowSize) {
         const cached = await d.window.get(ref.key);
         if (cached && (cached.messages.length >= n || cached.messages[0]?.seq === 1 || cached.messages.length === 0)) {
-          return cached.messages.slice(-n);
+          return served(cached.messages.slice(-n));
         }
       }
       const version = await d.window.version(ref.key);
       const messages = (await d.messages.latest(ref.key, Math.max(n, d.windowSize))).map(toMessage);
       await d.window.fill(ref.key, messages, version);
-      return messages.slice(-n);
+      return served(messages.slice(-n));
     },
 
     /** A page of history: before a timestamp, before a seq, or after a seq; always ascending by seq. */
@@ -180,11 +188,11 @@ export function createMessageService(d: MessageDeps) {
       if (q.after_seq !== undefined) rows = await d.messages.after(ref.key, q.after_seq, limit);
       else if (q.before_timestamp !== undefined) rows = await d.messages.beforeTime(ref.key, new Date(q.before_timestamp), limit);
       else rows = await d.messages.beforeSeq(ref.key, q.before_seq ?? Number.MAX_SAFE_INTEGER, limit);
-      return rows.map(toMessage);
+      return served(rows.map(toMessage));
     },
 
     async byId(ref: ConversationRef, messageId: string): Promise<Message> {
-      return toMessage(await findInConversation(ref, messageId));
+      return servedOne(toMessage(await findInConversation(ref, messageId)));
     },
 
     async byTimestamp(ref: ConversationRef, timestamp: string): Promise<Message> {
@@ -192,7 +200,7 @@ export function createMessageService(d: MessageDeps) {
       if (Number.isNaN(at.getTime())) throw new AppError("validation_error", "timestamp: must be an ISO 8601 date-time");
       const m = await d.messages.atTime(ref.key, at);
       if (!m) throw notFound("Message at that timestamp");
-      return toMessage(m);
+      return servedOne(toMessage(m));
     },
   };
 }

@@ -26,6 +26,8 @@ export interface ModerationDeps {
   endSessions(userId: string): Promise<unknown>;
   /** The handshake caches forget these users on every node. */
   usersChanged(userIds: string[]): void;
+  /** Reports per reporter (src/auth/rate-limiter.ts reportsByUser). */
+  reportThrottle?: { consume(key: string): Promise<unknown> };
 }
 
 export function createModeration(d: ModerationDeps) {
@@ -53,6 +55,8 @@ export function createModeration(d: ModerationDeps) {
     suspensions,
     operators,
     record,
+    notifier: d.notifier,
+    throttle: d.reportThrottle,
   });
   return { operators, groups, suspensions, reports };
 }

@@ -6,15 +6,15 @@
 //
 // Who may do it to whom: never to yourself or to the owner; to an admin, only the owner (or
 // an operator). The same rule as removing a member (group.service.ts removeMember).
-import type { GroupBanDto, MemberMuteDto } from "./moderation.schemas.ts";
-import { BANS_LISTED_MAX } from "./moderation.schemas.ts";
+import type { GroupBanDto, GroupMuteDto, MemberMuteDto } from "./moderation.schemas.ts";
+import { BANS_LISTED_MAX, MUTES_LISTED_MAX } from "./moderation.schemas.ts";
 import type { GroupRepository } from "../groups/group.repository.ts";
 import { groupKey, isManagerRole } from "../groups/group.policy.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository, MemberRecord } from "../messaging/conversation.repository.ts";
 import { AppError, badRequest, forbidden, notFound } from "../shared/errors.ts";
 import type { UserRepository } from "../users/user.repository.ts";
-import type { GroupBanRecord, GroupSanctionRepository } from "./group-sanctions.repository.ts";
+import type { GroupBanRecord, GroupSanctionRepository, PostBlockRecord } from "./group-sanctions.repository.ts";
 import type { Moderator, RecordModeration } from "./moderation-audit.ts";
 
 export interface GroupModerationDeps {
@@ -29,6 +29,8 @@ export interface GroupModerationDeps {
 }
 
 export const toBanDto = (b: GroupBanRecord): GroupBanDto => ({ group_id: b.group_id, user_id: b.user_id, banned_by: b.banned_by, reason: b.reason, created_at: b.created_at.toISOString() });
+
+const toMuteDto = (b: PostBlockRecord): GroupMuteDto => ({ group_id: b.group_id, user_id: b.user_id, until: b.until.toISOString(), muted_by: b.blocked_by, created_at: b.created_at.toISOString() });
 
 export function createGroupModeration(d: GroupModerationDeps) {
   const room = (groupId: string) => ({ ns: "groups" as const, key: groupKey(groupId), publicId: groupId, type: "group" as const, memberIds: [] });
@@ -64,6 +66,21 @@ export function createGroupModeration(d: GroupModerationDeps) {
     async bans(actor: Moderator, groupId: string): Promise<{ bans: GroupBanDto[] }> {
       await authority(groupId, actor);
       return { bans: (await d.sanctions.bans(groupId, BANS_LISTED_MAX)).map(toBanDto) };
+    },
+
+    /**
+     * Who cannot post until when: every mute in force for the owner, admins and operators; a
+     * plain member sees only their own (whether and until when they are muted). Outsiders are
+     * refused like everywhere in a group: 404 for a private group, 403 for a public one.
+     */
+    async mutes(actor: Moderator, groupId: string): Promise<{ mutes: GroupMuteDto[] }> {
+      const now = new Date();
+      const [group, me] = await Promise.all([d.groups.byId(groupId), d.conversations.member(groupKey(groupId), actor.id)]);
+      if (!group) throw notFound("Group");
+      if (actor.operator || isManagerRole(me?.role)) return { mutes: (await d.sanctions.postBlocks(groupId, now, MUTES_LISTED_MAX)).map(toMuteDto) };
+      if (!me) throw group.is_public ? forbidden("Join the group to see its mutes") : notFound("Group");
+      const own = await d.sanctions.postBlockOf(groupId, actor.id);
+      return { mutes: own && own.until > now ? [toMuteDto(own)] : [] };
     },
 
     /** Bans the user (banning again updates who and when), removing them when a member. */

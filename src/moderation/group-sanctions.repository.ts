@@ -32,6 +32,8 @@ export interface GroupSanctionRepository {
   unblockPosting(groupId: string, userId: string): Promise<boolean>;
   /** The stored block, even one whose time has passed (the caller compares with its clock). */
   postBlockOf(groupId: string, userId: string): Promise<PostBlockRecord | null>;
+  /** The group's post blocks still in force at `now` (until after it), soonest end first, at most `limit`. */
+  postBlocks(groupId: string, now: Date, limit: number): Promise<PostBlockRecord[]>;
   /** Removes every ban and post block of the group (it is being deleted: its id may be reused). */
   clearGroup(groupId: string): Promise<void>;
 }

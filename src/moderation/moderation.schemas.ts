@@ -116,6 +116,23 @@ export const MemberMuteState = z
   .openapi("GroupMemberMute");
 export type MemberMuteDto = z.infer<typeof MemberMuteState>;
 
+export const MUTES_LISTED_MAX = 1000;
+export const GroupMuteSchema = z
+  .strictObject({
+    group_id: z.string(),
+    user_id: z.string(),
+    until: SentTimestamp.openapi({ description: "Until when the member cannot post" }),
+    muted_by: z.string(),
+    created_at: SentTimestamp,
+  })
+  .openapi("GroupMute");
+export type GroupMuteDto = z.infer<typeof GroupMuteSchema>;
+export const GroupMuteList = z
+  .strictObject({
+    mutes: z.array(GroupMuteSchema).max(MUTES_LISTED_MAX).openapi({ description: `Mutes in force, soonest end first, at most ${MUTES_LISTED_MAX}; a plain member sees only their own` }),
+  })
+  .openapi("GroupMuteList");
+
 export const SuspendBody = z
   .strictObject({
     until: isoDateTime().optional().openapi({ description: "When the suspension ends (in the future); left out: indefinitely, until lifted" }),

@@ -7,7 +7,8 @@
 // each action is idempotent, so if two moderators resolve one report at once both actions
 // run and the second is told the report was resolved meanwhile (409).
 import type { ConversationType } from "../contract/models.ts";
-import { groupKey } from "../groups/group.policy.ts";
+import type { Notifier } from "../events/notifier.ts";
+import { groupKey, isManagerRole } from "../groups/group.policy.ts";
 import type { ConversationPolicy } from "../messaging/conversation-policy.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { MessageRepository } from "../messaging/message.repository.ts";
@@ -34,6 +35,10 @@ export interface ReportDeps {
   suspensions: Suspensions;
   operators: Operators;
   record: RecordModeration;
+  /** Tells a group's managers of a new report about it (group_report_filed). */
+  notifier: Pick<Notifier, "toUsers">;
+  /** Reports per reporter (REPORT_MAX_PER_HOUR): consume throws rate_limited. None: unlimited. */
+  throttle?: { consume(key: string): Promise<unknown> };
 }
 
 export interface ReportPage {
@@ -143,10 +148,28 @@ export function createReportService(d: ReportDeps) {
     return toReportDto(resolved);
   }
 
+  /** A new report about a group's message reaches its owner and admins live (and in their sync log). */
+  async function tellManagers(report: ReportRecord, reporterId: string) {
+    const key = report.conversation_key!;
+    const managers = (await d.conversations.members(key)).filter((m) => isManagerRole(m.role) && m.user_id !== reporterId).map((m) => m.user_id);
+    if (!managers.length) return;
+    await d.notifier.toUsers("groups", managers, "group_report_filed", {
+      group_id: key.slice("group:".length),
+      report_id: report.id,
+      reason: report.reason,
+      message_id: report.message_id ?? "",
+      sender_id: report.target_user_id,
+    });
+  }
+
   return {
     /** Files (or updates) the reporter's report; created is false when an open one was updated. */
     async file(reporterId: string, body: FileReportBody): Promise<{ report: ReportDto; created: boolean }> {
-      const { report, created } = await d.reports.file(await describe(reporterId, body));
+      const described = await describe(reporterId, body);
+      // Reports that would be stored count (filing again too): a refused one stores nothing and reaches nobody.
+      await d.throttle?.consume(reporterId);
+      const { report, created } = await d.reports.file(described);
+      if (created && report.conversation_key?.startsWith("group:")) await tellManagers(report, reporterId);
       return { report: toReportDto(report), created };
     },
 

@@ -21,5 +21,6 @@ export const UserMe = z
   .strictObject({
     ...UserSelf.shape,
     blocked_user_ids: z.array(z.string()).openapi({ description: "The users the caller blocked, newest first: hide their messages in the groups you share" }),
+    is_operator: z.boolean().openapi({ description: "Whether the caller is an operator (ADMIN_USER_IDS): they list and resolve every report under /api/admin" }),
   })
-  .openapi("UserMe", { description: "The caller's own user, with whom they blocked" });
+  .openapi("UserMe", { description: "The caller's own user, with whom they blocked and whether they are an operator" });

@@ -9,6 +9,7 @@
 // within USER_FACTS_TTL_MS (docs/DECISIONS.md). An account deleted through the API stays as a
 // tombstone row suspended for good (src/account), so the suspension check refuses it.
 import { createBatchedTtlCache } from "./batched-ttl-cache.ts";
+import { isDeletedAccount } from "./deleted-user.ts";
 import type { UserRepository } from "./user.repository.ts";
 
 export const USER_FACTS_TTL_MS = 30_000;
@@ -20,6 +21,12 @@ export interface UserFacts {
   mood: string | null;
   /** Until when (ms) an operator suspended the account; null: not suspended. The handshake refuses it meanwhile. */
   suspendedUntil?: number | null;
+  /**
+   * When the account was deleted (ms, its tombstone row's last write); null: not deleted. Set
+   * from the moment a deletion starts, so readers redact its messages before the background
+   * job reaches them (src/messaging/deleted-senders.ts).
+   */
+  deletedAt?: number | null;
 }
 
 export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxEntries?: number; now?: () => number }) {
@@ -34,7 +41,7 @@ export function createUserFacts(d: { users: UserRepository; ttlMs?: number; maxE
       const valid = ids.filter((id) => OBJECT_ID.test(id));
       if (!valid.length) return new Map();
       const rows = await d.users.byIds(valid);
-      return new Map(rows.map((u) => [u.id, { username: u.username, partnerId: u.partner_id, mood: u.mood, suspendedUntil: u.suspended_until?.getTime() ?? null }]));
+      return new Map(rows.map((u) => [u.id, { username: u.username, partnerId: u.partner_id, mood: u.mood, suspendedUntil: u.suspended_until?.getTime() ?? null, deletedAt: isDeletedAccount(u) ? u.updated_at.getTime() : null }]));
     },
   });
   return {

@@ -27,6 +27,13 @@ const say = (group: string, user: TestUser, text: string) => post(stack.api, { p
 const report = (who: TestUser, body: unknown) => stack.api.post("/api/reports", body, who.token);
 const aboutMessage = (conversation_id: string, message_id: string, extra: Record<string, unknown> = {}) => ({ target: { type: "message", conversation_id, message_id }, reason: "spam", ...extra });
 
+describe("operators", () => {
+  it("GET /api/users/me tells an operator (ADMIN_USER_IDS) that they are one, and nobody else", async () => {
+    assert.equal((await stack.api.get("/api/users/me", operator.token)).body.is_operator, true);
+    assert.equal((await stack.api.get("/api/users/me", owner.token)).body.is_operator, false);
+  });
+});
+
 describe("filing a report", () => {
   it("201 for a new report with the message as it was; 200 when the reporter files again, updating it", async () => {
     const m = await say(g, member, "cheap watches here");

@@ -51,6 +51,10 @@ export function mongoGroupSanctions(d: { Ban: Model<GroupBanDoc>; PostBlock: Mod
       const doc = await PostBlock.findById(idOf(groupId, userId)).lean<PostBlockDoc>();
       return doc ? toPostBlock(doc) : null;
     },
+    async postBlocks(groupId, now, limit) {
+      if (limit <= 0) return [];
+      return (await PostBlock.find({ group_id: groupId, until: { $gt: now } }).sort({ until: 1, user_id: 1 }).limit(limit).lean<PostBlockDoc[]>()).map(toPostBlock);
+    },
     async clearGroup(groupId) {
       await Ban.deleteMany({ group_id: groupId });
       await PostBlock.deleteMany({ group_id: groupId });

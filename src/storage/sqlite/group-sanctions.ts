@@ -50,6 +50,11 @@ export function sqliteGroupSanctions(db: SqliteDb): GroupSanctionRepository {
       const r = db.get("SELECT * FROM group_post_blocks WHERE group_id = ? AND user_id = ?", groupId, userId);
       return r ? postBlockFromRow(r) : null;
     },
+    postBlocks(groupId, now, limit) {
+      return db
+        .all("SELECT * FROM group_post_blocks WHERE group_id = ? AND until > ? ORDER BY until, user_id LIMIT ?", groupId, ms(now), Math.max(0, limit))
+        .map(postBlockFromRow);
+    },
     clearGroup(groupId) {
       db.tx(() => {
         db.run("DELETE FROM group_bans WHERE group_id = ?", groupId);

@@ -180,6 +180,18 @@ export function moderationContract(get: GetStorage, ctx: SuiteContext): void {
       assert.equal(await s.groupSanctions.postBlockOf(g, u), null);
     });
 
+    it("postBlocks: the group's blocks still in force, soonest end first, at most limit", async () => {
+      const s = get();
+      const g = `g-${newId()}`;
+      const now = at("2030-06-01T00:00:00.000Z");
+      const block = (until: string, group_id = g) => ({ group_id, user_id: newId(), until: at(until), blocked_by: newId(), created_at: at("2030-01-01T00:00:00.000Z") });
+      const [late, soon, past] = [block("2031-01-01T00:00:00.000Z"), block("2030-07-01T00:00:00.000Z"), block("2030-05-01T00:00:00.000Z")];
+      for (const b of [late, soon, past, block("2031-01-01T00:00:00.000Z", `g-${newId()}`)]) await s.groupSanctions.blockPosting(b);
+      assert.deepEqual(await s.groupSanctions.postBlocks(g, now, 10), [soon, late]);
+      assert.deepEqual(await s.groupSanctions.postBlocks(g, now, 1), [soon]);
+      assert.deepEqual(await s.groupSanctions.postBlocks(g, now, 0), []);
+    });
+
     it("clearGroup removes that group's bans and post blocks, no other group's", async () => {
       const s = get();
       const [g, other, u] = [`g-${newId()}`, `g-${newId()}`, newId()];
