@@ -155,6 +155,10 @@ describe("on", () => {
       await page.getByText("/couples").first().waitFor();
       const sameOrigin = [`${origin}/`, `${origin.replace(/^http/, "ws")}/`, "data:"];
       assert.deepEqual(requested.filter((u) => !sameOrigin.some((prefix) => u.startsWith(prefix))), []);
+      // Its fonts come from this server (the packages the CDN links were replaced by): the icons show.
+      await page.waitForFunction(() => document.fonts.check('24px "Material Design Icons"') && document.fonts.check("16px Roboto"));
+      assert.ok(requested.some((u) => u.includes("/admin/socket.io/fonts/mdi/fonts/materialdesignicons-webfont.woff2")), requested.join("\n"));
+      assert.ok(requested.some((u) => /\/admin\/socket\.io\/fonts\/roboto\/files\/roboto-latin-\d+-normal\.woff2/.test(u)), requested.join("\n"));
       assert.deepEqual(problems, []);
       await context.close();
     });
