@@ -6,7 +6,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", ".cache/", "public/vendor/", "web/dist/"] },
+  { ignores: ["node_modules/", "data/", ".cache/", "public/vendor/", "web/dist/", "client/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

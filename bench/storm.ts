@@ -263,7 +263,7 @@ async function main() {
     },
   ];
   const notes = [
-    `clients: socket.io-client over WebSocket with the library's default reconnection (1 s first delay, ±50 % jitter, up to 5 s), ${WORKERS} load-generator processes; each user has ${Math.round(CLIENTS / USERS)} devices`,
+    `clients: ours, the client SDK (client/, the web client's catch-up) keeping no messages; the baseline, bare socket.io-client sockets; both over WebSocket with the library's default reconnection (1 s first delay, ±50 % jitter, up to 5 s), ${WORKERS} load-generator processes; each user has ${Math.round(CLIENTS / USERS)} devices`,
     "times run from the signal to the client's next `session` event (back) and to the end of its catch-up (caught up: at once when recovered by CSR; else after GET /api/events/sync and any gap fill); the baseline has no catch-up path, so its caught-up = back",
     "lost = for every client, the acked messages of its group it never got, summed; raw duplicates (a message seen live and again in sync) are dropped by id and not counted",
   ];

@@ -1,115 +1,58 @@
 // @ts-check
-// The REST client: JSON in and out, the bearer token on every call, and one transparent
-// refresh-and-retry when the server answers 401. Errors keep the server's vocabulary
-// (`{error: {code, message, details}}`), so callers can branch on `code`.
+// REST calls of the app through the SDK's `client.api` (bearer token, one refresh-and-retry
+// on 401, errors as ChatError with the server's `code`, `status` and `details`), plus the
+// two calls the SDK does not make: registration (before there is a client) and a download.
 
-/** @typedef {import("./session.js").SessionManager} SessionManager */
-/** @typedef {import("./types.js").Message} Message */
+/** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./types.js").Me} Me */
+/** @typedef {import("./sdk.js").ApiInit} ApiInit */
 
-export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message @param {unknown} [details] */
-  constructor(status, code, message, details) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details;
+/** @param {Store} store */
+export function createApi(store) {
+  /** @param {string} path @param {ApiInit} [init] @returns {Promise<any>} */
+  function call(path, init) {
+    const client = store.client;
+    if (!client) return Promise.reject(new Error("signed out"));
+    return client.api(path, init);
   }
-}
-
-/**
- * @param {Response} res
- * @returns {Promise<any>}
- */
-async function parse(res) {
-  const text = await res.text();
-  const body = parseJson(text);
-  if (res.ok) return body;
-  const err = body?.error ?? {};
-  throw new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? res.statusText, err.details);
-}
-
-/** @param {string} text @returns {any} */
-function parseJson(text) {
-  try {
-    return text ? JSON.parse(text) : null;
-  } catch {
-    return { error: { code: "bad_response", message: text.slice(0, 200) } };
-  }
-}
-
-/** @param {SessionManager} session */
-export function createApi(session) {
-  /**
-   * @param {string} method
-   * @param {string} path
-   * @param {{ json?: unknown, form?: FormData, auth?: boolean, raw?: boolean }} [opts] `raw`: a successful answer is returned as the Response (a file), not parsed
-   * @returns {Promise<any>}
-   */
-  async function call(method, path, opts = {}) {
-    const auth = opts.auth ?? true;
-    /** @param {string | null} token */
-    const send = (token) => {
-      /** @type {Record<string, string>} */
-      const headers = { accept: opts.raw ? "*/*" : "application/json" };
-      if (token) headers.authorization = `Bearer ${token}`;
-      /** @type {BodyInit | undefined} */
-      let body;
-      if (opts.form) body = opts.form; // the browser sets the multipart boundary
-      else if (opts.json !== undefined) {
-        headers["content-type"] = "application/json";
-        body = JSON.stringify(opts.json);
-      }
-      return fetch(path, { method, headers, body });
-    };
-    if (!auth) return parse(await send(null));
-    let res = await send(await session.freshAccessToken());
-    if (res.status === 401) {
-      // Expired early, revoked, or the clock is off: rotate once and retry once.
-      res = await send((await session.refresh()).access_token);
-    }
-    if (opts.raw && res.ok) return res;
-    return parse(res);
-  }
-
   return {
     call,
     /** @param {string} path */
-    get: (path) => call("GET", path),
+    get: (path) => call(path),
     /** @param {string} path @param {unknown} [json] */
-    post: (path, json) => call("POST", path, { json: json ?? {} }),
+    post: (path, json) => call(path, { method: "POST", json: json ?? {} }),
     /** @param {string} path @param {unknown} json */
-    put: (path, json) => call("PUT", path, { json }),
-    /** @param {string} path */
-    del: (path) => call("DELETE", path),
-
-    /** @param {string} phone @param {string} password */
-    login: (phone, password) => call("POST", "/api/auth/login", { json: { username: phone, password }, auth: false }),
-    /** @param {{ phone: string, password: string, display_name: string, username?: string }} body */
-    register: (body) => call("POST", "/api/auth/register", { json: body, auth: false }),
-    logout: () => call("POST", "/api/auth/logout"),
+    put: (path, json) => call(path, { method: "PUT", json }),
+    /** @param {string} path @param {unknown} [json] */
+    del: (path, json) => call(path, { method: "DELETE", ...(json === undefined ? {} : { json }) }),
     /** @returns {Promise<Me>} */
-    me: () => call("GET", "/api/users/me"),
+    me: () => call("/api/users/me"),
     /** @param {File} file @returns {Promise<Me>} */
     uploadAvatar(file) {
-      const form = new FormData();
-      form.append("file", file);
-      return call("POST", "/api/users/me/avatar", { form });
+      const body = new FormData();
+      body.append("file", file); // the browser sets the multipart boundary
+      return call("/api/users/me/avatar", { method: "POST", body });
+    },
+    /** A file (the data export): the Response itself, with the current token. @param {string} path */
+    async download(path) {
+      await call("/api/users/me"); // refreshes the token first if it was about to expire
+      const res = await fetch(path, { headers: { authorization: `Bearer ${store.client?.tokens?.access_token}` } });
+      if (res.ok) return res;
+      const e = (await res.json().catch(() => null))?.error;
+      throw Object.assign(new Error(e?.message ?? res.statusText), { status: res.status, code: e?.code ?? `http_${res.status}`, details: e?.details });
     },
   };
 }
 
 /** @typedef {ReturnType<typeof createApi>} Api */
 
-/** REST paths of a conversation's message history, per kind (see src/http/*.router.ts). */
-export const historyPaths = {
-  /** @param {string} id */
-  couple: (id) => ({ latest: `/api/chats/${encodeURIComponent(id)}/messages/latest`, history: `/api/chats/${encodeURIComponent(id)}/messages` }),
-  /** @param {string} id */
-  group: (id) => ({ latest: `/api/messages/${encodeURIComponent(id)}/latest`, history: `/api/messages/${encodeURIComponent(id)}/history` }),
-  /** @param {string} id */
-  dm: (id) => ({ latest: `/api/dm/${encodeURIComponent(id)}/latest`, history: `/api/dm/${encodeURIComponent(id)}/history` }),
-};
+/** POST /api/auth/register: the token pair (and user) to hand to the SDK. @param {{ phone: string, password: string, display_name: string, username?: string }} body */
+export async function register(body) {
+  const res = await fetch("/api/auth/register", { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(json?.error?.message ?? res.statusText);
+  return /** @type {{ access_token: string, refresh_token: string, expires_in?: number }} */ (json);
+}
 
 /** PUT (mute) and DELETE (unmute) path of the caller's mute of a conversation, per kind. */
 export const mutePaths = {

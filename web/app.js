@@ -1,113 +1,191 @@
 // @ts-check
-// Entry point: wires the session, the REST client, the store, the Socket.IO connection and
-// the views. Data flows one way: server (REST or event) → store → notify → views render.
-// docs/WEB-CLIENT.md explains the pieces and the reconnect/catch-up algorithm.
+// Entry point: starts the SDK's client for the session (a login, a registration, or the token
+// pair kept in localStorage) and wires the app's state and views to it. The SDK does the
+// delivery work (connection, catch-up, dedupe and order, outbox, token refresh); data flows
+// one way: SDK event or REST answer → store → notify → views render. See docs/WEB-CLIENT.md.
 
 import { createApi } from "./api.js";
-import { createCatchUp } from "./catch-up.js";
 import { createDirectory } from "./directory.js";
-import { createEventHandler } from "./events.js";
+import { listen } from "./events.js";
 import { createMessaging } from "./messaging.js";
 import { createPush } from "./push.js";
 import { createSafety } from "./safety.js";
-import { createSession } from "./session.js";
-import { createRealtime, transportsFrom } from "./socket.js";
+import { createChatClient, localStorageStore } from "./sdk.js";
 import { createStore } from "./store.js";
-import { shownTotal } from "./unread.js";
+import { createUnread } from "./unread.js";
 import { createAuthView } from "./views/auth-view.js";
 import { createBansView } from "./views/bans-view.js";
 import { createConversationView } from "./views/conversation-view.js";
 import { byId } from "./views/dom.js";
 import { createNotifyView } from "./views/notify-view.js";
 import { createReportView } from "./views/report-view.js";
+import { createReportsView } from "./views/reports-view.js";
 import { createSettingsView } from "./views/settings-view.js";
 import { createSidebarView } from "./views/sidebar-view.js";
 import { createToasts } from "./views/toasts.js";
 
-/** @typedef {import("./socket.js").Realtime} Realtime */
-/** @typedef {import("./types.js").Session} Session */
-/** @typedef {import("./types.js").Namespace} Namespace */
+/** @typedef {import("./sdk.js").ChatClient} ChatClient */
 /** @typedef {import("./types.js").ConversationType} ConversationType */
+/** @typedef {import("./views/auth-view.js").StartWith} StartWith */
 
 const ACTIVE_KEY = "chat.active"; // per tab: which conversation to reopen after a reload
+/** The SDK keeps `auth` (the token pair), `cursor` and `outbox` under this prefix, so a reload resumes and resends. */
+const SDK_PREFIX = "chat.";
 const root = document.documentElement;
 const baseTitle = document.title;
 /** `#/<type>/<id>`: a conversation to open (a notification click opens `/` with one, see sw.js). */
 const HASH_TARGET = /^#\/(couple|group|dm)\/(.+)$/;
 
 const store = createStore();
+const unread = createUnread(store);
 const toast = createToasts();
-/** @type {Realtime | null} */
-let realtime = null;
-/** @type {string | null} */
-let startedFor = null;
-
-const session = createSession({ onChange: (s) => void sessionChanged(s) });
-const api = createApi(session);
-const messaging = createMessaging({ store, api, realtime: () => realtime, toast });
-const directory = createDirectory({ store, api, messaging, toast, onMe: (me) => session.updateUser(me) });
+const api = createApi(store);
+const messaging = createMessaging({ store, unread, toast });
+const directory = createDirectory({ store, api, messaging, unread, toast });
 const safety = createSafety({ store, api, toast, reloadMe: () => directory.loadMe() });
-const events = createEventHandler(store, {
-  gap: (conv, after) => void messaging.fillGap(conv, after).catch(() => {}),
-  unseen: (ns, m) => directory.unseen(ns, m),
-  toast,
-  requestsChanged: () => void directory.loadRequests().catch(() => {}),
-  partnerLinked: (partner, chatId) => void directory.partnerLinked(partner, chatId),
-  leftGroup: (id) => directory.leftGroup(id),
-  partnerUnlinked: (p) => void directory.partnerUnlinked(p),
-  memberMuted: (p) => safety.memberMuted(p),
-  memberBanned: (banned, p) => safety.memberBanned(banned, p),
-  sessionEnded: () => {
-    // Ended from another device (or the password changed there): this login is over.
-    // Our own account deletion ends it too; the settings view says so then.
-    if (safety.deleting) return;
-    toast("This session was ended from another device. Log in again.");
-    session.set(null);
-  },
-  reading: (key) => messaging.readingKey() === key,
-});
-const catchUp = createCatchUp({
-  store,
-  get: (path) => api.get(path),
-  apply: (ns, type, data) => applyEvent(ns, type, data),
-  async resync() {
-    // The event stream cannot fill the gap: forget what we hold, reload from history.
-    for (const conv of store.state.conversations.values()) {
-      conv.messages.clear();
-      conv.loaded = false;
-    }
-    await directory.loadAll();
-    const active = store.active;
-    if (active) await messaging.loadLatest(active, { replace: true });
-  },
-  async refetchActive() {
-    const active = store.active;
-    if (active?.loaded) await messaging.loadLatest(active);
-  },
-  onRun: () => {
-    store.state.connection.syncRuns++;
-    store.notify("connection");
-  },
-});
 
-const auth = createAuthView({ api, session });
-const sidebar = createSidebarView({ store, directory, readingKey: () => messaging.readingKey() });
+const auth = createAuthView({ start: (opts) => begin(opts) });
+const sidebar = createSidebarView({ store, directory, unread, readingKey: () => messaging.readingKey() });
 const reportView = createReportView({ safety });
+const reportsView = createReportsView({ api });
 const settings = createSettingsView({
   safety,
+  operatorQueue: { isOperator: () => store.state.me?.is_operator === true, open: () => reportsView.open({ kind: "operator" }) },
   onDeleted: () => {
     toast("Your account was deleted.");
-    session.set(null);
+    void store.client?.logout(); // forgets the pair, cursor and outbox; the sign-out follows (logged_out)
   },
 });
 const bansView = createBansView({ safety, store });
-const conversation = createConversationView({ store, messaging, mute: (conv, choice) => directory.mute(conv, choice), safety, report: (target, what) => reportView.open(target, what), bans: (groupId) => bansView.open(groupId) });
+const conversation = createConversationView({ store, messaging, unread, mute: (conv, choice) => directory.mute(conv, choice), safety, report: (target, what) => reportView.open(target, what), bans: (groupId) => bansView.open(groupId), reports: (groupId, name) => reportsView.open({ kind: "group", groupId, name }) });
 const notify = createNotifyView({ push: createPush({ api }) });
 
-/** @param {Namespace} ns @param {string} type @param {any} payload */
-function applyEvent(ns, type, payload) {
-  const topic = events.apply(ns, type, payload);
-  if (topic) store.notify(topic);
+/** `?transport=polling` forces long-polling (a proxy that blocks WebSocket), `?transport=websocket` WebSocket only. @param {string} search */
+function transportsFrom(search) {
+  const t = new URLSearchParams(search).get("transport");
+  return t === "polling" || t === "websocket" ? [/** @type {"polling" | "websocket"} */ (t)] : undefined;
+}
+
+/** Runs a token refresh under a lock all tabs of this origin share. @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
+const underLock = (fn) => /** @type {Promise<T>} */ (/** @type {unknown} */ (navigator.locks.request("chat-refresh", fn)));
+
+/**
+ * Starts a session: a new SDK client (log in, or take a pair; none: the pair kept in the
+ * store), its listeners, then the app. Rejects (for the login form) if the login is refused.
+ * @param {StartWith | {}} opts
+ */
+async function begin(opts) {
+  const client = createChatClient({
+    url: location.origin,
+    store: localStorageStore(SDK_PREFIX),
+    transports: transportsFrom(location.search),
+    // Refresh tokens rotate and a reused one revokes the family: the tabs refresh one at a time
+    // (without a secure context there are no Web Locks; a tab then refreshes unguarded).
+    refreshLock: navigator.locks ? underLock : undefined,
+    trackUnread: false, // read after every catch-up instead, see wire()
+    autoConnect: false,
+    ...opts,
+  });
+  close();
+  store.reset(client);
+  wire(client);
+  try {
+    // Resolves once the session has its tokens; the sockets and the catch-up go on by themselves.
+    await new Promise((resolve, reject) => {
+      client.once("tokens", resolve);
+      client.connect().catch(reject);
+    });
+  } catch (err) {
+    if (store.client === client) signOut();
+    throw err;
+  }
+  auth.hide();
+  byId("app-screen").hidden = false;
+  void notify.refresh();
+  try {
+    await directory.loadAll();
+    if (!(await openFromHash())) await restoreActive();
+  } catch (err) {
+    if (store.client === client) toast(`Loading failed: ${err instanceof Error ? err.message : String(err)}`); // else: logged_out said why
+  }
+  store.notify("active");
+}
+
+/** What the app adds to a client: its event listeners, the connection line, the end of the session. @param {ChatClient} client */
+function wire(client) {
+  listen(client, store, unread, {
+    toast,
+    threadsChanged: () => directory.threadsChanged(),
+    requestsChanged: () => void directory.loadRequests().catch(() => {}),
+    partnerLinked: (partner, chatId) => void directory.partnerLinked(partner, chatId),
+    partnerUnlinked: (p) => void directory.partnerUnlinked(p),
+    leftGroup: (id) => directory.leftGroup(id),
+    memberMuted: (p) => safety.memberMuted(p),
+    memberBanned: (banned, p) => safety.memberBanned(banned, p),
+    reportFiled: (groupId) => reportsView.refresh(groupId),
+    reading: (key) => messaging.readingKey() === key,
+  });
+  const c = store.state.connection;
+  let everConnected = false;
+  const engines = new WeakSet();
+  const status = () => {
+    if (store.client !== client) return;
+    c.status = client.connected() ? "connected" : everConnected ? "reconnecting" : "connecting";
+    c.syncRuns = client.stats.syncRequests;
+    const engine = client.socket("couples")?.io.engine;
+    if (engine && !engines.has(engine)) {
+      engines.add(engine);
+      engine.on("upgrade", status);
+    }
+    c.transport = engine?.transport?.name ?? c.transport;
+    store.notify("connection");
+  };
+  status();
+  client.on("connected", ({ recovered }) => {
+    everConnected = true;
+    c.lastRecovered = recovered;
+    status();
+  });
+  client.on("disconnected", status);
+  let resyncs = 0;
+  client.on("caught_up", () => {
+    status();
+    // unread_update is not replayed after a reconnect: read the counts again once caught up.
+    void directory.loadUnread().catch(() => {});
+    if (client.stats.resyncs === resyncs) return;
+    // 410: the events missed are gone. The SDK filled the conversations' holes from history;
+    // the lists, and edits or deletes of messages already shown, are read again here.
+    resyncs = client.stats.resyncs;
+    void directory.loadAll().catch(() => {});
+    void store.active?.view.loadLatest().catch(() => {});
+  });
+  client.on("logged_out", ({ reason }) => {
+    if (store.client !== client) return;
+    // Ended from another device (or the password changed there). Our own account deletion
+    // ends it too; the settings view says so then.
+    if (reason !== "logout" && !safety.deleting) toast(reason === "session_revoked" ? "This session was ended from another device. Log in again." : "Your session has ended. Log in again.");
+    signOut();
+  });
+}
+
+/** Stops the current session's client (its outbox and cursor stay in the store). */
+function close() {
+  settings.close();
+  bansView.close();
+  reportsView.close();
+  store.client?.close();
+  store.reset(null);
+  unread.clear();
+  safety.deleting = false;
+}
+
+function signOut() {
+  close();
+  sessionStorage.removeItem(ACTIVE_KEY);
+  store.state.connection.status = "offline";
+  root.dataset.connection = "offline";
+  byId("app-screen").hidden = true;
+  auth.show();
 }
 
 // Rendering is batched: a burst of events (a sync page) renders once.
@@ -134,20 +212,13 @@ store.subscribe((topic) => {
 let shownBadge = -1;
 /** The total unread in the title ("(3) Chat") and, where the browser has one, the app badge. */
 function renderUnreadTotal() {
-  const n = shownTotal(store.state, messaging.readingKey());
+  const n = unread.shownTotal(messaging.readingKey());
   document.title = n > 0 ? `(${n}) ${baseTitle}` : baseTitle;
   root.dataset.unread = String(n);
   if (n === shownBadge || !("setAppBadge" in navigator)) return;
   shownBadge = n;
   // Rejected where the page is not an installed app: nothing to show then.
   void (n > 0 ? navigator.setAppBadge(n) : navigator.clearAppBadge()).catch(() => {});
-}
-
-/** unread_update is not replayed after a reconnect: read the counts again once caught up (once for the three namespaces). */
-let unreadTimer = 0;
-function refreshUnreadSoon() {
-  window.clearTimeout(unreadTimer);
-  unreadTimer = window.setTimeout(() => void directory.loadUnread().catch(() => {}), 250);
 }
 
 /** Opens the conversation named by `#/<type>/<id>`, then clears the hash. @returns {Promise<boolean>} whether there was one */
@@ -190,77 +261,22 @@ async function restoreActive() {
   else if (saved.ns === "dm" && saved.partner) await directory.openDm(saved.partner);
 }
 
-function connect() {
-  let everConnected = false;
-  realtime = createRealtime({
-    url: location.origin,
-    transports: transportsFrom(location.search),
-    token: () => session.freshAccessToken(),
-    refreshToken: () => session.refresh(),
-    onEvent: applyEvent,
-    onSession: (ns, s, recovered) => {
-      store.state.connection.lastRecovered = recovered;
-      void catchUp.session(ns, s, recovered).then(() => {
-        messaging.flush(ns);
-        refreshUnreadSoon();
-      });
-    },
-    onConnect: () => {
-      everConnected = true;
-    },
-    onDisconnect: (ns) => catchUp.disconnected(ns),
-    onStatus: ({ connected, transport }) => {
-      const c = store.state.connection;
-      c.status = connected === 3 ? "connected" : everConnected ? "reconnecting" : "connecting";
-      c.transport = transport;
-      store.notify("connection");
-    },
-  });
-  realtime.connect();
-}
-
-/** @param {Session | null} s */
-async function sessionChanged(s) {
-  if (s && startedFor === s.user.id) {
-    // A refresh or a profile update: nothing to restart, but the open sockets must carry
-    // the fresh token before the old one expires (the server ends them at its expiry).
-    realtime?.reauth(s.access_token);
-    return;
-  }
-  realtime?.close();
-  realtime = null;
-  settings.close();
-  bansView.close();
-  store.reset();
-  startedFor = s?.user.id ?? null;
-  byId("app-screen").hidden = !s;
-  if (!s) {
-    sessionStorage.removeItem(ACTIVE_KEY);
-    root.dataset.connection = "offline";
-    return auth.show();
-  }
-  auth.hide();
-  connect();
-  void notify.refresh();
-  try {
-    await directory.loadAll();
-    if (!(await openFromHash())) await restoreActive();
-  } catch (err) {
-    toast(`Loading failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  store.notify("active");
-}
-
-byId("logout").addEventListener("click", async () => {
-  await api.logout().catch(() => {});
-  session.set(null);
-});
+byId("logout").addEventListener("click", () => void store.client?.logout().catch(() => signOut()));
 document.addEventListener("visibilitychange", () => {
   messaging.markRead();
   store.notify("sidebar"); // the open conversation's badge shows only while the page is hidden
 });
 window.addEventListener("focus", () => messaging.markRead());
 window.addEventListener("hashchange", () => void openFromHash());
+// Tabs share the token pair (the store): follow a logout, or a login as someone else, in another tab.
+window.addEventListener("storage", (e) => {
+  if (e.key !== `${SDK_PREFIX}auth`) return;
+  const next = e.newValue ? /** @type {{ user_id?: string }} */ (JSON.parse(e.newValue)) : null;
+  const mine = store.client?.userId;
+  if (next?.user_id === mine) return; // a refresh there: this tab's SDK adopts the pair when it next refreshes
+  if (!next) return void (store.client && signOut());
+  void begin({}).catch(() => {});
+});
 // A click on a notification while a tab is open: the service worker says what to open.
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.addEventListener("message", (e) => {
@@ -274,4 +290,6 @@ if ("serviceWorker" in navigator) {
 // A mute ends by itself: redraw the lists now and then.
 window.setInterval(() => store.notify("sidebar"), 60_000);
 
-void sessionChanged(session.current);
+localStorage.removeItem("chat.session"); // the pair as the client kept it before the SDK: log in again once
+if (localStorage.getItem(`${SDK_PREFIX}auth`)) void begin({}).catch(() => {});
+else signOut();

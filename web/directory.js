@@ -4,9 +4,8 @@
 // arrive as events (partner_request, partner_linked, group_updated, unread_update, ...) and
 // land here to be reloaded.
 
-import { ApiError, mutePaths } from "./api.js";
+import { mutePaths } from "./api.js";
 import { dmIdOf } from "./store.js";
-import { loadUnreadSnapshot, setMuted } from "./unread.js";
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./api.js").Api} Api */
@@ -14,13 +13,19 @@ import { loadUnreadSnapshot, setMuted } from "./unread.js";
 /** @typedef {import("./types.js").Conversation} Conversation */
 /** @typedef {import("./messaging.js").Messaging} Messaging */
 /** @typedef {import("./types.js").ConversationType} ConversationType */
+/** @typedef {import("./unread.js").Unread} Unread */
 
 const HOUR_MS = 3_600_000;
 
-/** @param {{ store: Store, api: Api, messaging: Messaging, toast: (text: string) => void, onMe: (me: import("./types.js").Me) => void }} d */
+/** @param {unknown} err @param {number[]} statuses */
+const statusIn = (err, statuses) => statuses.includes(/** @type {{ status?: number }} */ (err)?.status ?? 0);
+
+/** @param {{ store: Store, api: Api, messaging: Messaging, unread: Unread, toast: (text: string) => void }} d */
 export function createDirectory(d) {
   const { store, api } = d;
   const { state } = store;
+  /** @type {number | undefined} */
+  let threadsTimer;
 
   /** @param {string} what @param {() => Promise<unknown>} fn */
   async function attempt(what, fn) {
@@ -35,26 +40,24 @@ export function createDirectory(d) {
     async loadAll() {
       await self.loadMe();
       await Promise.all([self.loadPartner(), self.loadRequests(), self.loadGroups(), self.loadThreads()]);
-      await self.loadUnread();
     },
 
     /** Every conversation's unread count, mention flag and mute, and the total (replaces what we hold). */
     async loadUnread() {
-      await loadUnreadSnapshot(state, () => api.get("/api/unread"));
+      await store.client?.refreshUnread();
+      d.unread.clear();
       store.notify("sidebar");
     },
 
     /**
-     * Mutes a conversation for 8 hours or for good, or unmutes it. The answer (and the
-     * `unread_update` every device of ours gets) carries the new `muted_until`.
+     * Mutes a conversation for 8 hours or for good, or unmutes it. The `unread_update` every
+     * device of ours gets (this one too) carries the new `muted_until` into the SDK's view.
      * @param {Conversation} conv @param {"8h" | "forever" | "off"} choice
      */
     mute: (conv, choice) =>
       attempt(choice === "off" ? "Unmute" : "Mute", async () => {
         const path = mutePaths[conv.type](conv.id);
-        const res = choice === "off" ? await api.del(path) : await api.put(path, choice === "forever" ? { forever: true } : { until: new Date(Date.now() + 8 * HOUR_MS).toISOString() });
-        setMuted(state, conv.key, res.muted_until);
-        store.notify("sidebar");
+        await (choice === "off" ? api.del(path) : api.put(path, choice === "forever" ? { forever: true } : { until: new Date(Date.now() + 8 * HOUR_MS).toISOString() }));
       }),
 
     /**
@@ -89,7 +92,6 @@ export function createDirectory(d) {
 
     async loadMe() {
       state.me = await api.me();
-      d.onMe(state.me);
       store.notify("sidebar");
     },
 
@@ -142,7 +144,7 @@ export function createDirectory(d) {
       try {
         return await api.get(`/api/users/lookup?${param}`);
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) return null;
+        if (statusIn(err, [404])) return null;
         throw err;
       }
     },
@@ -233,25 +235,21 @@ export function createDirectory(d) {
       await attempt("Opening the conversation", () => d.messaging.open(conv));
     },
 
-    /**
-     * A message for a conversation we have not opened: a DM may be a new thread, and the list
-     * shows each thread's latest message. (Counts come from unread_update, see unread.js.)
-     * @param {import("./types.js").Namespace} ns @param {import("./types.js").Message} _m
-     */
-    unseen(ns, _m) {
-      if (ns === "dm") void self.loadThreads().catch(() => {});
+    /** A DM we have not opened got a message: it may be a new thread (one reload for a burst, such as a sync page). */
+    threadsChanged() {
+      window.clearTimeout(threadsTimer);
+      threadsTimer = window.setTimeout(() => void self.loadThreads().catch(() => {}), 100);
     },
 
     /** @param {File} file @returns {Promise<"ok" | "unavailable" | "error">} */
     async uploadAvatar(file) {
       try {
         state.me = await api.uploadAvatar(file);
-        d.onMe(state.me);
         store.notify("sidebar");
         return "ok";
       } catch (err) {
         // The upload route is optional (older servers): say so instead of failing loudly.
-        if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return "unavailable";
+        if (statusIn(err, [404, 405])) return "unavailable";
         d.toast(`Avatar: ${err instanceof Error ? err.message : String(err)}`);
         return "error";
       }

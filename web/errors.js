@@ -2,8 +2,6 @@
 // Server error codes a user meets, as plain sentences (issue 15: blocks, closed chats, group
 // mutes). Anything else shows the server's own message.
 
-import { ApiError } from "./api.js";
-
 /** @type {Record<string, string>} */
 const SENTENCES = {
   blocked: "You can't message this person: one of you has blocked the other.",
@@ -18,13 +16,14 @@ export function sentence(code, message) {
   return (code && SENTENCES[code]) || message || "Something went wrong.";
 }
 
-/** @param {unknown} err */
+/** A REST error (the SDK's ChatError, or a download's) or anything thrown, as a sentence. @param {unknown} err */
 export function errorSentence(err) {
-  if (err instanceof ApiError) {
-    const reason = /** @type {{ reason?: string } | undefined} */ (err.details)?.reason;
+  const e = /** @type {{ code?: unknown, status?: number, details?: { reason?: string } } | null} */ (err);
+  if (err instanceof Error && typeof e?.code === "string") {
+    const reason = e.details?.reason;
     if (reason === "login_required") return "For your safety, log out and in again first (the export needs a login of the last 15 minutes).";
-    if (err.status === 429) return "Too many attempts: wait a while and try again.";
-    return sentence(err.code, err.message);
+    if (e.status === 429) return "Too many attempts: wait a while and try again.";
+    return sentence(e.code, err.message);
   }
   return err instanceof Error ? err.message : String(err);
 }

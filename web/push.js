@@ -7,8 +7,6 @@
 // no push service reachable (Chromium without Google's services, a private window, a network
 // that blocks it), or the server refusing the subscription.
 
-import { ApiError } from "./api.js";
-
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {"on" | "off" | "unsupported"} PushState */
 /** @typedef {{ state: PushState, message: string }} PushStatus */
@@ -100,7 +98,7 @@ export function createPush(d) {
       /** @type {Uint8Array} */
       let key;
       try {
-        key = base64UrlToBytes((await api.call("GET", "/api/push/vapid-public-key", { auth: false })).public_key);
+        key = base64UrlToBytes((await api.call("/api/push/vapid-public-key", { auth: false })).public_key);
       } catch (err) {
         return { state: "off", message: `The server cannot do push notifications right now (${messageOf(err)}).` };
       }
@@ -130,7 +128,7 @@ export function createPush(d) {
       } catch (err) {
         // A subscription the server will not push to is of no use: drop it here too.
         await sub.unsubscribe().catch(() => {});
-        const why = err instanceof ApiError ? err.message : messageOf(err);
+        const why = messageOf(err);
         return { state: "off", message: `The server did not accept this browser's push subscription: ${why}` };
       }
       return { state: "on", message: "Notifications are on for this browser. You get them while no tab or app of yours is connected." };

@@ -165,8 +165,7 @@ export function createSafety(d) {
      * @returns {Promise<string>} the file's name
      */
     async exportData() {
-      /** @type {Response} */
-      const res = await api.call("GET", "/api/users/me/export", { raw: true });
+      const res = await api.download("/api/users/me/export");
       const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "export.tar";
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement("a");
@@ -184,7 +183,7 @@ export function createSafety(d) {
     async deleteAccount(password) {
       self.deleting = true;
       try {
-        await api.call("DELETE", "/api/users/me", { json: { password } });
+        await api.del("/api/users/me", { password });
       } catch (err) {
         self.deleting = false;
         throw err;

@@ -22,46 +22,33 @@
 
 /**
  * The signed-in user as GET /api/users/me returns it.
- * @typedef {UserCard & { phone: string, email: string | null, partner_id: string | null, blocked_user_ids?: string[] }} Me
+ * @typedef {UserCard & { phone: string, email: string | null, partner_id: string | null, blocked_user_ids?: string[], is_operator?: boolean }} Me
  */
 
 /**
- * What the client keeps about the auth session (localStorage).
- * @typedef {{ access_token: string, refresh_token: string, expires_at: number, user: Me }} Session
+ * A send the server refused for good (the SDK dropped it from its outbox): shown with Retry and Discard.
+ * @typedef {{ client_message_id: string, payload: import("./sdk.js").OutboxEntry["payload"], error: string }} FailedSend
  */
 
 /**
- * A message typed by this client and not yet acknowledged by the server.
- * @typedef {{
- *   client_message_id: string,
- *   text: string,
- *   reply_to_message_id: string | null,
- *   reply_preview: string | null,
- *   created_at: string,
- *   status: "sending" | "waiting" | "failed",
- *   error?: string,
- * }} PendingMessage
- */
-
-/**
- * One open (or opened before) conversation.
+ * One conversation as the app knows it: the SDK's view (messages, pending sends, unread,
+ * typing, presence) and what only the app keeps.
  * @typedef {{
  *   key: string,
  *   ns: Namespace,
  *   type: ConversationType,
  *   id: string,
  *   title: string,
- *   messages: Map<string, Message>,
- *   pending: Map<string, PendingMessage>,
+ *   view: import("./sdk.js").ConversationView,
  *   loaded: boolean,
  *   loadingOlder: boolean,
  *   mode: ChatMode | null,
  *   readBy: Map<string, number>,
  *   myReadSeq: number,
- *   typing: Map<string, { username: string, until: number }>,
  *   members: string[],
  *   partner: UserCard | null,
  *   closed?: boolean,
+ *   failed: Map<string, FailedSend>,
  * }} Conversation
  * `closed`: a couple chat after a break-up, read-only history (the server refuses sends with chat_closed).
  */

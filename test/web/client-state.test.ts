@@ -1,15 +1,21 @@
-// The web client's state rules and catch-up algorithm, run in Node against the browser
-// modules themselves (they touch no DOM): dedupe by id, seq order, no regressions from
-// replayed events, gap detection, and sync paging / 410 handling after a reconnect.
+// The rules the web client's state rests on, run in Node (no browser). Since the web client
+// uses the SDK, the merge rules and the catch-up algorithm it used to carry are the SDK's
+// (client/src/conversation-view.ts, catch-up.ts): tested here against those modules with the
+// cases the web client's own copy was held to (dedupe by id, seq order, no regression from a
+// replayed event, sync paging from the cursor at the drop, 410). Then what the web client
+// still adds itself: the DM id and the unread counts of big groups.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { createCatchUp } from "../../client/src/catch-up.ts";
+import { Conversation, type ConversationDeps } from "../../client/src/conversation-view.ts";
+import { ChatError } from "../../client/src/errors.ts";
+import { memoryStore } from "../../client/src/stores.ts";
+import type { ChatClientStats } from "../../client/src/types.ts";
 import type { Message } from "../../src/contract/models.ts";
 import { sentState } from "../../src/messaging/message.dto.ts";
-import { createCatchUp } from "../../web/catch-up.js";
-import { createEventHandler } from "../../web/events.js";
-import { createStore, dmIdOf, mergeMessage, newConversation, orderedMessages } from "../../web/store.js";
+import { createStore, dmIdOf } from "../../web/store.js";
+import { BIG_GROUP, createUnread } from "../../web/unread.js";
 
-const me = { id: "u1", username: "alice", display_name: "Alice", avatar_url: null };
 const other = { id: "u2", username: "bob", display_name: "Bob", avatar_url: null };
 
 function msg(seq: number | null, over: Partial<Message> = {}): Message {
@@ -32,159 +38,189 @@ function msg(seq: number | null, over: Partial<Message> = {}): Message {
   };
 }
 
-const noHooks = { gap() {}, unseen() {}, toast() {}, requestsChanged() {}, partnerLinked() {}, leftGroup() {} };
+function conversation(history: (query: string) => Message[] = () => []) {
+  const deps: ConversationDeps = {
+    maxMessages: Infinity,
+    typingTtlMs: 8000,
+    get: async <T>(path: string) => ({ messages: history(path) }) as T,
+    changed() {},
+    duplicate() {},
+    countHistoryRequest() {},
+    pending: () => [],
+    presence: () => undefined,
+    me: () => "u1",
+    send: () => Promise.reject(new Error("no")),
+    markRead: async () => {},
+  };
+  return new Conversation("couples", "c1", deps);
+}
 
-describe("store: merging messages", () => {
+describe("the SDK's merge rules (what the web client renders from)", () => {
   it("keeps one copy per id and orders by seq whatever the arrival order", () => {
-    const conv = newConversation({ ns: "couples", id: "c1", title: "Bob" });
-    for (const s of [3, 1, 2, 3, 1]) mergeMessage(conv, msg(s), "new");
-    assert.deepEqual(orderedMessages(conv).map((m) => m.seq), [1, 2, 3]);
+    const conv = conversation();
+    for (const s of [3, 1, 2, 3, 1]) conv.accept(msg(s), "live");
+    assert.deepEqual(conv.messages.map((m) => m.seq), [1, 2, 3]);
   });
 
   it("never lets a replayed new_message or an older edit undo a newer state", () => {
-    const conv = newConversation({ ns: "couples", id: "c1", title: "Bob" });
+    const conv = conversation();
     const edited = msg(1, { text: "v2", edited: true, last_edited_at: "2025-01-01T00:05:00.000Z" });
-    mergeMessage(conv, edited, "update");
-    mergeMessage(conv, msg(1), "new"); // replayed by sync after a fresher history page
-    assert.equal(conv.messages.get("m1")?.text, "v2");
-    mergeMessage(conv, msg(1, { text: "v1", edited: true, last_edited_at: "2025-01-01T00:01:00.000Z" }), "update");
-    assert.equal(conv.messages.get("m1")?.text, "v2");
-    mergeMessage(conv, msg(1, { text: "", deleted: true, deleted_at: "2025-01-01T00:06:00.000Z" }), "delete");
-    mergeMessage(conv, edited, "update"); // a late edit cannot resurrect a tombstone
-    mergeMessage(conv, msg(1), "new");
-    assert.equal(conv.messages.get("m1")?.deleted, true);
+    conv.accept(edited, "live");
+    conv.accept(msg(1), "sync"); // replayed by sync after a fresher history page
+    assert.equal(conv.get("m1")?.text, "v2");
+    conv.update(msg(1, { text: "v1", edited: true, last_edited_at: "2025-01-01T00:01:00.000Z" }), "live");
+    assert.equal(conv.get("m1")?.text, "v2");
+    conv.update(msg(1, { text: "", deleted: true, deleted_at: "2025-01-01T00:06:00.000Z" }), "live");
+    conv.update(edited, "sync"); // a late edit cannot resurrect a tombstone
+    conv.accept(msg(1), "sync");
+    assert.equal(conv.get("m1")?.deleted, true);
   });
 
   it("takes a history snapshot that is further along than the copy it holds", () => {
-    const conv = newConversation({ ns: "couples", id: "c1", title: "Bob" });
-    mergeMessage(conv, msg(1), "new");
-    mergeMessage(conv, msg(1, { text: "later", edited: true, last_edited_at: "2025-01-01T00:05:00.000Z" }), "new");
-    assert.equal(conv.messages.get("m1")?.text, "later");
-  });
-
-  it("replaces a pending message by the server's copy with the same client_message_id", () => {
-    const conv = newConversation({ ns: "couples", id: "c1", title: "Bob" });
-    conv.pending.set("cm7", { client_message_id: "cm7", text: "hi", reply_to_message_id: null, reply_preview: null, created_at: "", status: "sending" });
-    mergeMessage(conv, msg(7, { client_message_id: "cm7" }), "new");
-    assert.equal(conv.pending.size, 0);
-    assert.equal(conv.messages.size, 1);
+    const conv = conversation();
+    conv.accept(msg(1), "live");
+    conv.accept(msg(1, { text: "later", edited: true, last_edited_at: "2025-01-01T00:05:00.000Z" }), "history");
+    assert.equal(conv.get("m1")?.text, "later");
   });
 
   it("places incognito messages (no seq) by time between stored ones", () => {
-    const conv = newConversation({ ns: "couples", id: "c1", title: "Bob" });
-    mergeMessage(conv, msg(1), "new");
-    mergeMessage(conv, msg(3), "new");
-    mergeMessage(conv, msg(null, { id: "inc", client_message_id: "x", created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, 2)).toISOString() }), "new");
-    assert.deepEqual(orderedMessages(conv).map((m) => m.id), ["m1", "inc", "m3"]);
+    const conv = conversation();
+    conv.accept(msg(1), "live");
+    conv.accept(msg(3), "live");
+    conv.accept(msg(null, { id: "inc", client_message_id: "x", created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, 2)).toISOString() }), "live");
+    assert.deepEqual(conv.messages.map((m) => m.id), ["m1", "inc", "m3"]);
   });
 
-  it("computes DM ids like the server: lowercase usernames, sorted", () => {
-    assert.equal(dmIdOf("Zed", "amy"), "dm:amy|zed");
-  });
-});
-
-describe("events: applying server events", () => {
-  it("dedupes, advances the cursor and reports a seq gap", () => {
-    const store = createStore();
-    store.state.me = { ...me, phone: "+1", email: null, partner_id: null };
-    const conv = store.conversation({ ns: "couples", id: "c1", title: "Bob" });
-    conv.loaded = true;
-    const gaps: number[] = [];
-    const events = createEventHandler(store, { ...noHooks, gap: (_c, after) => gaps.push(after) });
-    events.apply("couples", "new_message", { message: msg(1), meta: { event_seq: 10, epoch: "e1" } });
-    events.apply("couples", "new_message", { message: msg(1), meta: { event_seq: 10, epoch: "e1" } });
-    events.apply("couples", "new_message", { message: msg(4), meta: { event_seq: 12, epoch: "e1" } });
-    assert.equal(conv.messages.size, 2);
-    assert.deepEqual(gaps, [1]);
-    assert.deepEqual(store.state.cursor, { epoch: "e1", seq: 12 });
-    events.apply("couples", "read_receipt", { conversation_id: "c1", user_id: "u2", seq: 4, at: "" });
-    events.apply("couples", "read_receipt", { conversation_id: "c1", user_id: "u2", seq: 2, at: "" });
-    assert.equal(conv.readBy.get("u2"), 4);
+  it("keeps a live message that arrives before the first page, and fills a seq gap from history", async () => {
+    const conv = conversation((q) => (q.includes("after_seq=1") ? [msg(2), msg(3)] : [msg(51)].concat(Array.from({ length: 49 }, (_, i) => msg(50 - i)))));
+    conv.accept(msg(51), "live");
+    await conv.loadLatest(50);
+    assert.deepEqual(conv.messages.map((m) => m.seq).slice(-2), [50, 51]);
+    assert.equal(conv.messages.length, 50);
+    const gap = conversation((q) => (q.includes("after_seq=1") ? [msg(2), msg(3)] : []));
+    gap.accept(msg(1), "live");
+    gap.accept(msg(4), "live");
+    assert.equal(gap.seqs.hasGap, true);
+    await gap.fetchAfter(gap.seqs.upTo, "gap");
+    assert.deepEqual(gap.messages.map((m) => m.seq), [1, 2, 3, 4]);
+    assert.equal(gap.seqs.hasGap, false);
   });
 });
 
-type Page = { epoch: string; events: { event_seq: number; type: string; namespace: string; data: unknown }[]; next: number; has_more: boolean };
+type Page = { epoch: string; events: { event_seq: number; type: string; namespace: string; data: Record<string, unknown> }[]; next: number; has_more: boolean };
 
-function syncHarness(pages: (since: number) => Page | Error) {
-  const store = createStore();
+function syncHarness(pages: (since: number) => Page | Error, cursor?: { epoch: string; last_event_seq: number }) {
   const calls: string[] = [];
   const applied: number[] = [];
-  const flags = { resync: 0, refetch: 0 };
+  const done: boolean[] = [];
+  const store = memoryStore(cursor ? { cursor } : {});
   const catchUp = createCatchUp({
+    namespaces: ["couples", "groups", "dm"],
     store,
-    get: async (path) => {
+    stats: { syncRequests: 0, resyncs: 0 } as ChatClientStats,
+    userId: () => "u1",
+    get: async <T>(path: string) => {
       calls.push(path);
       const page = pages(Number(new URL(path, "http://x").searchParams.get("since")));
       if (page instanceof Error) throw page;
-      return page;
+      return page as T;
     },
-    apply: (_ns, _type, data) => {
-      applied.push((data as { meta: { event_seq: number } }).meta.event_seq);
-      store.advanceCursor((data as { meta: { event_seq: number; epoch: string } }).meta);
-    },
-    resync: async () => void flags.resync++,
-    refetchActive: async () => void flags.refetch++,
+    conversations: () => [],
+    apply: (e) => applied.push(e.event_seq),
+    caughtUp: (info) => done.push(info.recovered),
+    error: (e) => assert.fail(e),
+    signal: { closed: false, wake: new Set() },
   });
-  return { store, catchUp, calls, applied, flags };
+  return { catchUp, calls, applied, done };
 }
 
-const ev = (n: number) => ({ event_seq: n, type: "new_message", namespace: "couples", data: { meta: { event_seq: n, epoch: "e1" } } });
-const session = (last: number, epoch = "e1") => ({ user_id: "u1", recovered: false, epoch, last_event_seq: last });
+const ev = (n: number) => ({ event_seq: n, type: "new_message", namespace: "couples", data: {} });
+const session = (last: number, epoch = "e1", recovered = false) => ({ recovered, epoch, last_event_seq: last });
+const NS = ["couples", "groups", "dm"] as const;
 
-describe("events: a conversation whose first page is still loading", () => {
-  it("keeps a live message that arrives before the page, without a gap fetch", () => {
-    const store = createStore();
-    const conv = store.conversation({ ns: "groups", id: "g1", title: "G" });
-    const seen: string[] = [];
-    const events = createEventHandler(store, { ...noHooks, gap: () => assert.fail("no gap fetch before the page is in"), unseen: (_ns, m) => seen.push(m.id) });
-    events.apply("groups", "new_message", { message: msg(51, { conversation_id: "g1" }) });
-    for (let s = 2; s <= 50; s++) mergeMessage(conv, msg(s, { conversation_id: "g1" }), "new"); // the page lands
-    conv.loaded = true;
-    assert.deepEqual(orderedMessages(conv).map((m) => m.seq).slice(-2), [50, 51]);
-    assert.deepEqual(seen, ["m51"], "still counted as unseen for the lists");
-  });
-});
-
-describe("catch-up after a reconnect", () => {
-  it("first connect: takes the cursor from `session` and refetches the open conversation, no sync", async () => {
+describe("the SDK's catch-up (what the web client's reconnects go through)", () => {
+  it("first connect: takes the cursor from `session`, no sync", async () => {
     const h = syncHarness(() => assert.fail("no sync expected"));
-    await h.catchUp.session("couples", session(5), false);
-    assert.deepEqual(h.store.state.cursor, { epoch: "e1", seq: 5 });
-    assert.equal(h.flags.refetch, 1);
+    for (const ns of NS) h.catchUp.session(ns, session(5));
+    await h.catchUp.settled();
+    assert.deepEqual(h.catchUp.cursor, { epoch: "e1", last_event_seq: 5 });
+    assert.deepEqual(h.calls, []);
   });
 
   it("recovered: nothing to fetch", async () => {
     const h = syncHarness(() => assert.fail("no sync expected"));
-    h.store.state.cursor = { epoch: "e1", seq: 5 };
-    for (const ns of ["couples", "groups", "dm"] as const) await h.catchUp.session(ns, { ...session(5), recovered: true }, true);
+    for (const ns of NS) h.catchUp.session(ns, session(5));
     h.catchUp.disconnected("couples");
-    await h.catchUp.session("couples", { ...session(9), recovered: true }, true);
+    h.catchUp.session("couples", session(9, "e1", true));
+    await h.catchUp.settled();
     assert.deepEqual(h.calls, []);
+    assert.deepEqual(h.done.at(-1), true);
   });
 
   it("not recovered: pages through /api/events/sync from the cursor held when the connection dropped", async () => {
-    const h = syncHarness((since) => (since === 5 ? { epoch: "e1", events: [ev(6), ev(7)], next: 7, has_more: true } : { epoch: "e1", events: [ev(8)], next: 8, has_more: false }));
-    h.store.state.cursor = { epoch: "e1", seq: 5 };
-    for (const ns of ["couples", "groups", "dm"] as const) h.catchUp.disconnected(ns);
+    const h = syncHarness((since) => (since === 5 ? { epoch: "e1", events: [ev(6), ev(7)], next: 7, has_more: true } : since === 7 ? { epoch: "e1", events: [ev(8)], next: 8, has_more: false } : { epoch: "e1", events: [], next: since, has_more: false }));
+    for (const ns of NS) h.catchUp.session(ns, session(5));
+    await h.catchUp.settled();
+    for (const ns of NS) h.catchUp.disconnected(ns);
     // /dm is back first and already receives a live event past what /couples missed.
-    h.store.advanceCursor({ epoch: "e1", event_seq: 9 });
-    await h.catchUp.session("couples", session(9), false);
-    assert.deepEqual(h.calls, ["/api/events/sync?since=5&limit=200&epoch=e1", "/api/events/sync?since=7&limit=200&epoch=e1"]);
+    h.catchUp.session("dm", session(9));
+    h.catchUp.live("dm", { event_seq: 9, epoch: "e1" });
+    h.catchUp.session("couples", session(9));
+    h.catchUp.session("groups", session(9));
+    await h.catchUp.settled();
+    // One run per namespace that came back unrecovered, each from where the last one stopped.
+    assert.deepEqual(h.calls.map((c) => new URL(c, "http://x").searchParams.get("since")).slice(0, 2), ["5", "7"]);
     assert.deepEqual(h.applied, [6, 7, 8]);
-    assert.equal(h.catchUp.resumeFrom, 5, "kept until every namespace is back");
-    await h.catchUp.session("groups", session(9), false);
-    await h.catchUp.session("dm", session(9), false);
-    assert.equal(h.catchUp.resumeFrom, null);
-    assert.equal(h.store.state.cursor.seq, 9);
+    assert.equal(h.catchUp.cursor.last_event_seq, 9);
   });
 
-  it("410 resync_required: refetches history and restarts from the server's position", async () => {
-    const gone = Object.assign(new Error("gone"), { status: 410, code: "resync_required", details: { epoch: "e2" } });
+  it("a reload resumes from the cursor kept in the store", async () => {
+    const h = syncHarness((since) => ({ epoch: "e1", events: since < 6 ? [ev(6)] : [], next: 6, has_more: false }), { epoch: "e1", last_event_seq: 5 });
+    await h.catchUp.load();
+    for (const ns of NS) h.catchUp.session(ns, session(6));
+    await h.catchUp.settled();
+    assert.deepEqual(h.applied, [6]);
+  });
+
+  it("410 resync_required: restarts from the server's epoch and position", async () => {
+    const gone = new ChatError("resync_required", "gone", { status: 410, details: { epoch: "e2" } });
     const h = syncHarness(() => gone);
-    h.store.state.cursor = { epoch: "e1", seq: 5 };
+    for (const ns of NS) h.catchUp.session(ns, session(5));
+    await h.catchUp.settled();
     h.catchUp.disconnected("couples");
-    await h.catchUp.session("couples", session(40, "e2"), false);
-    assert.equal(h.flags.resync, 1);
-    assert.deepEqual(h.store.state.cursor, { epoch: "e2", seq: 40 });
+    h.catchUp.session("couples", session(40, "e2"));
+    await h.catchUp.settled();
+    assert.deepEqual(h.catchUp.cursor, { epoch: "e2", last_event_seq: 40 });
+  });
+});
+
+describe("what the web client adds", () => {
+  it("computes DM ids like the server: lowercase usernames, sorted", () => {
+    assert.equal(dmIdOf("Zed", "amy"), "dm:amy|zed");
+  });
+
+  it("counts new messages of a big group itself, once per id, and lets the server's numbers replace them", () => {
+    const store = createStore();
+    const views = new Map<string, { unread: number; mentioned: boolean; mutedUntil: string | null }>();
+    const client = { unreadTotal: 1, conversation: (ns: string, id: string) => views.get(`${ns}/${id}`) ?? { unread: 0, mentioned: false, mutedUntil: null } };
+    store.reset(client as never);
+    store.state.me = { id: "u1", username: "amy", display_name: "Amy", avatar_url: null, phone: "+1", email: null, partner_id: null };
+    const members = (n: number) => Array.from({ length: n }, (_, i) => ({ user_id: `x${i}`, role: "member" }));
+    store.state.groups = [{ id: "big", members: members(BIG_GROUP + 2) }, { id: "small", members: members(3) }] as never;
+    const unread = createUnread(store);
+    const g = (id: string, seq: number, over: Partial<Message> = {}) => msg(seq, { conversation_id: id, conversation_type: "group", ...over });
+    assert.equal(unread.countNew("groups", g("big", 1), false), true);
+    assert.equal(unread.countNew("groups", g("big", 1), false), false, "a replay counts once");
+    assert.equal(unread.countNew("groups", g("small", 1), false), false, "small groups get updates");
+    assert.equal(unread.countNew("groups", g("big", 2, { mentions: ["u1"] }), false), false, "a mention gets an update");
+    assert.equal(unread.countNew("groups", g("big", 3), true), false, "not while reading it");
+    assert.equal(unread.countNew("groups", g("big", 4), false), true);
+    assert.equal(unread.of("groups", "big").unread_count, 2);
+    assert.equal(unread.shownTotal(null), 3);
+    unread.uncount(g("big", 4));
+    assert.equal(unread.of("groups", "big").unread_count, 1);
+    views.set("groups/big", { unread: 5, mentioned: false, mutedUntil: null });
+    unread.settled("groups/big"); // an unread_update: the server's count includes ours
+    assert.equal(unread.of("groups", "big").unread_count, 5);
   });
 });

@@ -12,13 +12,16 @@ import { buildCouple, buildGroup, buildUser, type TestUser } from "../support/fa
 import { startStack, type Stack } from "../support/stack.ts";
 import { serverIdle } from "../support/wait.ts";
 import { launchBrowser, logIn, message, openClient, send, type UserPage } from "./browser.ts";
+import { buildOperator, newOperatorId } from "../moderation/operator.ts";
+
+const OPERATOR = newOperatorId();
 
 let stack: Stack;
 let browser: Browser;
 const pages: UserPage[] = [];
 
 before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  [stack, browser] = await Promise.all([startStack({ env: { ADMIN_USER_IDS: OPERATOR } }), launchBrowser()]);
 });
 after(async () => {
   await browser?.close();
@@ -156,6 +159,58 @@ describe("reports", () => {
     assert.equal(reports[0]?.reporter_id, a.id);
     assert.equal(reports[0]?.target.type, "message");
   });
+
+  it("the owner's report queue shows a new report live and bans its sender from it; members see no queue", async () => {
+    const [owner, a, b] = await Promise.all([buildUser(stack.api), buildUser(stack.api), buildUser(stack.api)]);
+    const group = await buildGroup(stack.api, owner, [a, b], { name: "Queue" });
+    await post(b, messagePaths("group", group).post, "spam spam spam");
+    const [O, A] = [await loggedIn(owner), await loggedIn(a)];
+    await A.page.locator(`#group-list [data-group="${group}"]`).click();
+    await A.page.locator("#conv-title").filter({ hasText: "Queue" }).waitFor();
+    assert.equal(await A.page.locator("#group-reports").isHidden(), true, "a member has no report queue");
+    await O.page.locator(`#group-list [data-group="${group}"]`).click();
+    await O.page.locator("#group-reports").click();
+    await O.page.locator("#reports-dialog[open]").waitFor();
+    await O.page.locator("#report-list").filter({ hasText: "No open reports." }).waitFor();
+
+    const item = message(A.page, "spam spam spam");
+    await item.hover();
+    await item.getByRole("button", { name: "Report" }).click();
+    await A.page.getByLabel("Reason").selectOption("spam");
+    await A.page.getByRole("button", { name: "Send report" }).click();
+
+    // group_report_filed reaches the owner's open queue: no reload.
+    const report = O.page.locator("#report-list .report").filter({ hasText: "spam spam spam" });
+    await report.waitFor();
+    assert.equal(await report.getByRole("button", { name: "Suspend account" }).count(), 0, "suspending is for operators");
+    await report.getByRole("button", { name: "Ban" }).click();
+    await O.page.locator("#report-list").filter({ hasText: "No open reports." }).waitFor();
+    const bans = await stack.api.get(`/api/groups/${group}/bans`, owner.token);
+    assert.deepEqual((bans.body.bans as { user_id: string }[]).map((x) => x.user_id), [b.id]);
+    const resolved = await stack.api.get(`/api/groups/${group}/reports?status=resolved`, owner.token);
+    assert.equal((resolved.body.reports as { resolution: { action: string } }[])[0]?.resolution.action, "ban_from_group");
+  });
+
+  it("an operator finds the moderation queue in Settings and suspends a reported user; others have no such section", async () => {
+    const operator = await buildOperator(stack.api, stack.server.app.services.storage, OPERATOR);
+    const [a, b] = await Promise.all([buildUser(stack.api), buildUser(stack.api)]);
+    const filed = await stack.api.post("/api/reports", { target: { type: "user", user_id: b.id }, reason: "impersonation" }, a.token);
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
+    const A = await loggedIn(a);
+    await openSettings(A.page);
+    await A.page.locator("#audit-list li").first().waitFor();
+    assert.equal(await A.page.locator("#operator-section").isHidden(), true);
+
+    const Op = await loggedIn(operator);
+    await openSettings(Op.page);
+    await Op.page.getByRole("button", { name: "Moderation queue" }).click();
+    await Op.page.locator("#reports-dialog[open]").waitFor();
+    const report = Op.page.locator(`#report-list .report`).filter({ hasText: `User ${b.id}` });
+    await report.getByRole("button", { name: "Suspend account" }).click();
+    await report.waitFor({ state: "detached" });
+    const login = await stack.api.post("/api/auth/login", { username: b.phone, password: b.password });
+    assert.equal(login.status, 403, JSON.stringify(login.body));
+  });
 });
 
 describe("sessions and password", () => {
@@ -170,7 +225,7 @@ describe("sessions and password", () => {
     const ids = await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.session));
     // Which one is A2's: the one whose access token A2 holds says so itself.
     const a2Current = await A2.page.evaluate(async () => {
-      const s = JSON.parse(localStorage.getItem("chat.session") ?? "null");
+      const s = JSON.parse(localStorage.getItem("chat.auth") ?? "null");
       const r = await fetch("/api/auth/sessions", { headers: { authorization: `Bearer ${s.access_token}` } });
       return ((await r.json()).sessions as { id: string; current: boolean }[]).find((x) => x.current)?.id;
     });

@@ -53,7 +53,7 @@ describe("serving", () => {
     for (const path of ["/app.js", "/styles.css", "/views/conversation-view.js", "/socket.io/socket.io.esm.min.js"]) {
       assert.equal((await fetch(stack.url + path)).status, 200, path);
     }
-    for (const path of ["/vendor/socket.io.d.ts", "/types.d.ts", "/nope.js"]) assert.equal((await fetch(stack.url + path)).status, 404, path);
+    for (const path of ["/sdk.d.ts", "/types.d.ts", "/nope.js"]) assert.equal((await fetch(stack.url + path)).status, 404, path);
     const api404 = await fetch(`${stack.url}/api/nope`);
     assert.equal(api404.status, 404);
     assert.equal((await api404.json()).error.code, "not_found");
@@ -270,19 +270,19 @@ describe("history paging, tokens, avatar, phone layout", () => {
     const u = await buildUser(stack.api);
     const U = await client();
     await logIn(U.page, u);
-    const first = await U.page.evaluate(() => JSON.parse(localStorage.getItem("chat.session") ?? "{}"));
+    const first = await U.page.evaluate(() => JSON.parse(localStorage.getItem("chat.auth") ?? "{}"));
     // A token the server refuses (as after a secret rotation) that the client still thinks is valid.
-    await U.page.evaluate((s) => localStorage.setItem("chat.session", JSON.stringify({ ...s, access_token: "garbage" })), first);
+    await U.page.evaluate((s) => localStorage.setItem("chat.auth", JSON.stringify({ ...s, access_token: "garbage" })), first);
     await U.page.reload();
     await waitConnected(U.page);
     await U.page.locator("#me-username", { hasText: u.username }).waitFor();
-    const second = await U.page.evaluate(() => JSON.parse(localStorage.getItem("chat.session") ?? "{}"));
+    const second = await U.page.evaluate(() => JSON.parse(localStorage.getItem("chat.auth") ?? "{}"));
     assert.notEqual(second.refresh_token, first.refresh_token, "rotated after the 401");
     // And one the client knows is about to expire: refreshed before use.
-    await U.page.evaluate((s) => localStorage.setItem("chat.session", JSON.stringify({ ...s, expires_at: Date.now() - 1 })), second);
+    await U.page.evaluate((s) => localStorage.setItem("chat.auth", JSON.stringify({ ...s, expires_at: Date.now() - 1 })), second);
     await U.page.reload();
     await waitConnected(U.page);
-    const third = await U.page.evaluate(() => JSON.parse(localStorage.getItem("chat.session") ?? "{}"));
+    const third = await U.page.evaluate(() => JSON.parse(localStorage.getItem("chat.auth") ?? "{}"));
     assert.notEqual(third.refresh_token, second.refresh_token);
     assert.ok(third.expires_at > Date.now() + 60_000);
     // 401s are the refused token itself. A 400 can come from Engine.IO when the reload cuts

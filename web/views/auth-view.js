@@ -1,13 +1,13 @@
 // @ts-check
-// Log in or register. Both answer with a token pair, which becomes the session.
+// Log in or register. The SDK logs in itself (`credentials`); registration is a REST call
+// whose token pair the SDK then takes over (`tokens`).
 
-import { sessionFromTokenResponse } from "../session.js";
+import { register } from "../api.js";
 import { byId, typedById } from "./dom.js";
 
-/** @typedef {import("../api.js").Api} Api */
-/** @typedef {import("../session.js").SessionManager} SessionManager */
+/** @typedef {{ credentials: { username: string, password: string } } | { tokens: { access_token: string, refresh_token: string, expires_at: number } }} StartWith */
 
-/** @param {{ api: Api, session: SessionManager }} d */
+/** @param {{ start: (opts: StartWith) => Promise<void> }} d */
 export function createAuthView(d) {
   const screen = byId("auth-screen");
   const error = byId("auth-error");
@@ -36,7 +36,7 @@ export function createAuthView(d) {
     });
   });
 
-  /** @param {HTMLFormElement} form @param {(data: Record<string, string>) => Promise<any>} call */
+  /** @param {HTMLFormElement} form @param {(data: Record<string, string>) => Promise<StartWith>} call */
   function bind(form, call) {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -45,7 +45,7 @@ export function createAuthView(d) {
       button?.setAttribute("disabled", "");
       try {
         const data = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, k === "password" ? String(v) : String(v).trim()]));
-        d.session.set(sessionFromTokenResponse(await call(data)));
+        await d.start(await call(data));
         form.reset();
       } catch (err) {
         error.textContent = err instanceof Error ? err.message : String(err);
@@ -54,10 +54,11 @@ export function createAuthView(d) {
       }
     });
   }
-  bind(loginForm, (f) => d.api.login(f.phone ?? "", f.password ?? ""));
-  bind(registerForm, (f) =>
-    d.api.register({ phone: f.phone ?? "", password: f.password ?? "", display_name: f.display_name ?? "", ...(f.username ? { username: f.username.toLowerCase() } : {}) }),
-  );
+  bind(loginForm, async (f) => ({ credentials: { username: f.phone ?? "", password: f.password ?? "" } }));
+  bind(registerForm, async (f) => {
+    const t = await register({ phone: f.phone ?? "", password: f.password ?? "", display_name: f.display_name ?? "", ...(f.username ? { username: f.username.toLowerCase() } : {}) });
+    return { tokens: { access_token: t.access_token, refresh_token: t.refresh_token, expires_at: Date.now() + (t.expires_in ?? 1800) * 1000 } };
+  });
 
   return {
     show() {

@@ -19,7 +19,7 @@ export function createBansView(d) {
   /** A display name for a user id, from the messages of the group we hold. @param {string} id @param {string} userId */
   function nameOf(id, userId) {
     const conv = d.store.find("groups", id);
-    for (const m of conv?.messages.values() ?? []) if (m.sender.id === userId) return m.sender.display_name;
+    for (const m of conv?.view.messages ?? []) if (m.sender.id === userId) return m.sender.display_name;
     return userId;
   }
 

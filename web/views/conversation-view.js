@@ -4,8 +4,7 @@
 // typing line and the composer (Enter sends, Shift+Enter breaks the line, Escape cancels
 // a reply or an edit, ArrowUp in an empty box edits your last message).
 
-import { hasOlder, orderedMessages } from "../store.js";
-import { isMuted, muteLabel, unreadOf } from "../unread.js";
+import { isMuted, muteLabel } from "../unread.js";
 import { byId, shortTime, typedById } from "./dom.js";
 import { messageVersion, renderMessage, renderPending } from "./message-view.js";
 
@@ -14,6 +13,7 @@ import { messageVersion, renderMessage, renderPending } from "./message-view.js"
 /** @typedef {import("../types.js").Conversation} Conversation */
 /** @typedef {import("../types.js").Message} Message */
 /** @typedef {import("../types.js").ChatMode} ChatMode */
+/** @typedef {import("./message-view.js").PendingMessage} PendingMessage */
 
 const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new line)";
 
@@ -21,10 +21,12 @@ const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new li
  * @param {{
  *   store: Store,
  *   messaging: Messaging,
+ *   unread: import("../unread.js").Unread,
  *   mute: (conv: Conversation, choice: "8h" | "forever" | "off") => Promise<void>,
  *   safety: import("../safety.js").Safety,
  *   report: (target: import("../safety.js").ReportTarget, description: string) => void,
  *   bans: (groupId: string) => void,
+ *   reports: (groupId: string, name: string) => void,
  * }} d
  */
 export function createConversationView(d) {
@@ -54,6 +56,7 @@ export function createConversationView(d) {
   const blockBtn = byId("block-user");
   const breakUpBtn = byId("break-up");
   const bansBtn = byId("group-bans");
+  const reportsBtn = byId("group-reports");
   /** When the "Break up?" confirmation expires (a second click within it breaks up). */
   let breakUpArmedUntil = 0;
 
@@ -87,7 +90,7 @@ export function createConversationView(d) {
     /** @type {Map<string, string>} */
     const labels = new Map();
     const me = store.state.me?.id;
-    const own = orderedMessages(conv).filter((m) => m.sender.id === me && m.seq !== null && !m.deleted);
+    const own = conv.view.messages.filter((m) => m.sender.id === me && m.seq !== null && !m.deleted);
     for (let i = own.length - 1; i >= 0; i--) {
       const m = /** @type {Message} */ (own[i]);
       const readers = [...conv.readBy.values()].filter((s) => s >= /** @type {number} */ (m.seq)).length;
@@ -107,7 +110,7 @@ export function createConversationView(d) {
     ping.hidden = conv.type !== "couple";
     if (conv.type === "group") subtitle.textContent = `${conv.members.length || "?"} members`;
     else if (conv.partner) {
-      const p = store.state.presence.get(conv.partner.id);
+      const p = store.client?.presence(conv.partner.id);
       const where = conv.type === "couple" && p ? (p.status === "online" ? "● online" : p.last_seen ? `last seen ${shortTime(p.last_seen)}` : "offline") : `@${conv.partner.username}`;
       subtitle.textContent = conv.partner.mood ? `${where} · mood: ${conv.partner.mood}` : where;
       subtitle.dataset.presence = p?.status ?? "";
@@ -127,7 +130,7 @@ export function createConversationView(d) {
       blockBtn.dataset.blocked = String(blocked);
     }
     breakUpBtn.hidden = conv.type !== "couple" || Boolean(conv.closed);
-    bansBtn.hidden = !(conv.type === "group" && d.safety.managesGroup(conv.id));
+    reportsBtn.hidden = bansBtn.hidden = !(conv.type === "group" && d.safety.managesGroup(conv.id));
     if (conv.type === "couple" && conv.closed) {
       actions.hidden = true;
     }
@@ -146,7 +149,7 @@ export function createConversationView(d) {
 
   /** The mute button says the state ("🔔 Mute", "🔕 Muted until 18:30"); its menu offers the changes. @param {Conversation} conv */
   function renderMute(conv) {
-    const u = unreadOf(store.state, conv.key);
+    const u = d.unread.of(conv.ns, conv.id);
     const label = muteLabel(u, shortTime);
     muteBox.hidden = false;
     muteButton.textContent = label ? `🔕 ${label}` : "🔔 Mute";
@@ -164,9 +167,28 @@ export function createConversationView(d) {
 
   /** @param {Conversation} conv */
   function renderTyping(conv) {
-    const now = Date.now();
-    const names = [...conv.typing.entries()].filter(([, t]) => t.until > now).map(([id, t]) => (conv.partner?.id === id ? conv.partner.display_name : t.username));
+    const names = conv.view.typing.map((id) => (conv.partner?.id === id ? conv.partner.display_name : (store.state.usernames.get(id) ?? "Someone")));
     typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
+  }
+
+  /**
+   * The SDK's outbox entries of this chat (a copy the server already stored, seen in a page
+   * loaded meanwhile, is shown as the message), then the sends refused for good.
+   * @param {Conversation} conv @returns {PendingMessage[]}
+   */
+  function pendingOf(conv) {
+    const held = new Set(conv.view.messages.map((m) => m.client_message_id));
+    /** @type {"sending" | "waiting"} */
+    const status = store.client?.connected(conv.ns) ? "sending" : "waiting";
+    /** @param {{ client_message_id: string, payload: { [k: string]: unknown } }} e */
+    const item = (e) => {
+      const replyTo = conv.view.messages.find((m) => m.id === e.payload.reply_to_message_id);
+      return { client_message_id: e.client_message_id, text: String(e.payload.text ?? ""), reply_preview: replyTo ? `${replyTo.sender.display_name}: ${replyTo.text.slice(0, 80)}` : null };
+    };
+    return [
+      ...conv.view.pending.filter((e) => !held.has(e.client_message_id)).map((e) => ({ ...item(e), status })),
+      ...[...conv.failed.values()].map((f) => ({ ...item(f), status: /** @type {const} */ ("failed"), error: f.error })),
+    ];
   }
 
   /** @param {Conversation} conv */
@@ -177,7 +199,7 @@ export function createConversationView(d) {
     const seen = seenLabels(conv);
     const manager = conv.type === "group" && d.safety.managesGroup(conv.id);
     /** @type {{ key: string, version: string, make: () => HTMLElement }[]} */
-    const items = orderedMessages(conv).map((m) => {
+    const items = conv.view.messages.map((m) => {
       const ctx = {
         own: m.sender.id === me,
         showSender: conv.type === "group",
@@ -201,7 +223,7 @@ export function createConversationView(d) {
       };
       return { key: m.id, version: messageVersion(m, ctx), make: () => renderMessage(m, ctx) };
     });
-    for (const p of conv.pending.values()) {
+    for (const p of pendingOf(conv)) {
       items.push({ key: `pending:${p.client_message_id}`, version: `${p.status}${p.error ?? ""}`, make: () => renderPending(p, { onRetry: () => messaging.retry(conv, p.client_message_id), onDiscard: () => messaging.discard(conv, p.client_message_id) }) });
     }
 
@@ -225,11 +247,11 @@ export function createConversationView(d) {
 
     emptyHint.hidden = items.length > 0;
     emptyHint.textContent = "No messages yet. Say hi!";
-    olderStatus.textContent = conv.loadingOlder ? "Loading older messages…" : conv.loaded && !hasOlder(conv) && items.length ? "This is the beginning of the conversation." : "";
+    olderStatus.textContent = conv.loadingOlder ? "Loading older messages…" : conv.loaded && !conv.view.hasOlder && items.length ? "This is the beginning of the conversation." : "";
 
     if (atBottom || before.first === null) scroller.scrollTop = scroller.scrollHeight;
     else if (before.first !== list.firstElementChild) scroller.scrollTop = before.top + (scroller.scrollHeight - before.height); // older page prepended
-    if (conv.loaded && hasOlder(conv) && scroller.scrollHeight <= scroller.clientHeight) void messaging.loadOlder(conv);
+    if (conv.loaded && conv.view.hasOlder && scroller.scrollHeight <= scroller.clientHeight) void messaging.loadOlder(conv);
   }
 
   function render() {
@@ -238,7 +260,7 @@ export function createConversationView(d) {
     input.disabled = sendBtn.disabled = !conv;
     if (!conv) {
       safetyBox.hidden = true;
-      bansBtn.hidden = true;
+      reportsBtn.hidden = bansBtn.hidden = true;
       composerNote.hidden = true;
       shownKey = null;
       rendered = new Map();
@@ -293,7 +315,7 @@ export function createConversationView(d) {
     } else if (e.key === "ArrowUp" && !input.value) {
       const conv = active();
       const me = store.state.me?.id;
-      const last = conv ? orderedMessages(conv).filter((m) => m.sender.id === me && !m.deleted && m.seq !== null).at(-1) : undefined;
+      const last = conv ? conv.view.messages.filter((m) => m.sender.id === me && !m.deleted && m.seq !== null).at(-1) : undefined;
       if (last) {
         e.preventDefault();
         setCompose({ kind: "edit", message: last });
@@ -330,6 +352,10 @@ export function createConversationView(d) {
   bansBtn.addEventListener("click", () => {
     const conv = active();
     if (conv?.type === "group") d.bans(conv.id);
+  });
+  reportsBtn.addEventListener("click", () => {
+    const conv = active();
+    if (conv?.type === "group") d.reports(conv.id, conv.title);
   });
   byId("report-user").addEventListener("click", () => {
     const other = active()?.partner;
@@ -373,7 +399,7 @@ export function createConversationView(d) {
   // Typing indicators expire on their own (a closed tab never says stop).
   window.setInterval(() => {
     const conv = active();
-    if (conv?.typing.size) renderTyping(conv);
+    if (conv?.view.typing.length) renderTyping(conv);
   }, 1_000);
 
   return { render };

@@ -5,7 +5,11 @@
 import { avatar, h, shortTime } from "./dom.js";
 
 /** @typedef {import("../types.js").Message} Message */
-/** @typedef {import("../types.js").PendingMessage} PendingMessage */
+/**
+ * A send not acknowledged yet (the SDK's outbox: waiting for the connection, or sent and
+ * waiting for its ack), or refused for good (kept by the app for Retry or Discard).
+ * @typedef {{ client_message_id: string, text: string, reply_preview: string | null, status: "sending" | "waiting" | "failed", error?: string }} PendingMessage
+ */
 
 export const REACTIONS = ["❤️", "😂", "👍", "😮", "😢", "🔥"];
 const CONFIRM_MS = 4_000;

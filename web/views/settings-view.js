@@ -21,7 +21,7 @@ const AUDIT_LABELS = {
   suspension: "Account suspended",
 };
 
-/** @param {{ safety: Safety, onDeleted: () => void }} d */
+/** @param {{ safety: Safety, onDeleted: () => void, operatorQueue: { isOperator(): boolean, open(): void } }} d */
 export function createSettingsView(d) {
   const { safety } = d;
   const dialog = typedById("settings-dialog", HTMLDialogElement);
@@ -99,10 +99,17 @@ export function createSettingsView(d) {
     await reload().catch((err) => say(errorSentence(err), true));
   }
 
+  const operatorSection = byId("operator-section");
+  byId("open-moderation-queue").addEventListener("click", () => {
+    dialog.close();
+    d.operatorQueue.open();
+  });
+
   byId("settings-open").addEventListener("click", () => {
     say("");
     dialog.showModal();
     void reload().catch((err) => say(errorSentence(err), true));
+    operatorSection.hidden = !d.operatorQueue.isOperator();
   });
   byId("settings-close").addEventListener("click", () => dialog.close());
   byId("end-others").addEventListener("click", () => void run(async () => {

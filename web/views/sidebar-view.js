@@ -5,14 +5,16 @@
 // re-rendered, so typing in a box is never interrupted by a live update.
 
 import { conversationKey, dmIdOf } from "../store.js";
-import { isMuted, muteLabel, shownUnread } from "../unread.js";
+import { isMuted, muteLabel } from "../unread.js";
 import { avatar, byId, fillAvatar, h, shortTime, typedById } from "./dom.js";
 
 /** @typedef {import("../store.js").Store} Store */
 /** @typedef {import("../directory.js").Directory} Directory */
 /** @typedef {import("../types.js").UserCard} UserCard */
 
-/** @param {{ store: Store, directory: Directory, readingKey: () => string | null }} d */
+/** @typedef {import("../types.js").Namespace} Namespace */
+
+/** @param {{ store: Store, directory: Directory, unread: import("../unread.js").Unread, readingKey: () => string | null }} d */
 export function createSidebarView(d) {
   const { store, directory } = d;
   const { state } = store;
@@ -29,10 +31,10 @@ export function createSidebarView(d) {
 
   /**
    * A conversation's marks: muted (🔕), mentioned (@) and the unread count, quieter when muted.
-   * @param {string} key @returns {(HTMLElement | null)[]}
+   * @param {Namespace} ns @param {string} id @returns {(HTMLElement | null)[]}
    */
-  function marks(key) {
-    const u = shownUnread(state, key, d.readingKey());
+  function marks(ns, id) {
+    const u = d.unread.shown(ns, id, d.readingKey());
     const muted = isMuted(u);
     return [
       muted ? h("span", { class: "muted-mark", title: muteLabel(u, shortTime) ?? "Muted", role: "img", "aria-label": "muted", text: "🔕" }) : null,
@@ -40,8 +42,8 @@ export function createSidebarView(d) {
       u.unread_count ? h("span", { class: `badge count${muted ? " quiet" : ""}`, role: "img", "aria-label": `${u.unread_count} unread`, "data-unread": u.unread_count, text: String(u.unread_count) }) : null,
     ];
   }
-  /** @param {string} key */
-  const mutedAttr = (key) => (isMuted(shownUnread(state, key, null)) ? "true" : false);
+  /** @param {Namespace} ns @param {string} id */
+  const mutedAttr = (ns, id) => (isMuted(d.unread.of(ns, id)) ? "true" : false);
 
   function renderMe() {
     const me = state.me;
@@ -55,15 +57,15 @@ export function createSidebarView(d) {
   function renderPartner() {
     const p = state.partner;
     if (p && state.coupleChatId) {
-      const online = state.presence.get(p.id)?.status === "online";
+      const online = store.client?.presence(p.id)?.status === "online";
       const key = conversationKey("couples", state.coupleChatId);
       partnerBox.replaceChildren(
         h(
           "button",
-          { type: "button", class: "item", id: "open-couple", "data-muted": mutedAttr(key), "aria-current": current(key), onclick: () => void directory.openCouple() },
+          { type: "button", class: "item", id: "open-couple", "data-muted": mutedAttr("couples", state.coupleChatId), "aria-current": current(key), onclick: () => void directory.openCouple() },
           avatar(p),
           h("span", { class: "item-main" }, h("span", { class: "strong", text: p.display_name }), h("span", { class: "muted small", text: p.mood ? `mood: ${p.mood}` : `@${p.username}` })),
-          ...marks(key),
+          ...marks("couples", state.coupleChatId),
           h("span", { class: `dot${online ? " online" : ""}`, title: online ? "online" : "offline", "aria-label": online ? "online" : "offline" }),
         ),
       );
@@ -94,9 +96,9 @@ export function createSidebarView(d) {
             ? h("div", { class: "item" }, h("span", { class: "item-main" }, h("span", { class: "strong", text: g.name }), h("span", { class: "muted small", text: "public group" })), h("button", { type: "button", class: "small", onclick: () => void directory.joinGroup(g.id) }, "Join"))
             : h(
                 "button",
-                { type: "button", class: "item", "data-group": g.id, "data-muted": mutedAttr(conversationKey("groups", g.id)), "aria-current": current(conversationKey("groups", g.id)), onclick: () => void directory.openGroup(g.id) },
+                { type: "button", class: "item", "data-group": g.id, "data-muted": mutedAttr("groups", g.id), "aria-current": current(conversationKey("groups", g.id)), onclick: () => void directory.openGroup(g.id) },
                 h("span", { class: "item-main" }, h("span", { class: "strong", text: g.name }), h("span", { class: "muted small", text: `${g.members.length} members${g.is_public ? "" : " · private"}` })),
-                ...marks(conversationKey("groups", g.id)),
+                ...marks("groups", g.id),
               ),
         ),
       ),
@@ -110,16 +112,15 @@ export function createSidebarView(d) {
       ...state.threads.map((t) => {
         const other = t.with;
         if (!other || !me) return h("li");
-        const key = conversationKey("dm", t.dm_id);
         return h(
           "li",
           {},
           h(
             "button",
-            { type: "button", class: "item", "data-dm": t.dm_id, "data-muted": mutedAttr(key), "aria-current": current(conversationKey("dm", dmIdOf(me.username, other.username))), onclick: () => void directory.openDm(other) },
+            { type: "button", class: "item", "data-dm": t.dm_id, "data-muted": mutedAttr("dm", t.dm_id), "aria-current": current(conversationKey("dm", dmIdOf(me.username, other.username))), onclick: () => void directory.openDm(other) },
             avatar(other),
             h("span", { class: "item-main" }, h("span", { class: "strong", text: other.display_name }), h("span", { class: "muted small ellipsis", text: t.latest ? (t.latest.deleted ? "deleted message" : t.latest.text) : "" })),
-            ...marks(key),
+            ...marks("dm", t.dm_id),
           ),
         );
       }),

@@ -1,0 +1,2 @@
+// Types for ./sdk.js: the SDK's public API, from its source.
+export * from "../client/src/index.ts";
