@@ -29,6 +29,7 @@ export async function exerciseModeration(s: Storage, userId: string): Promise<vo
   await s.groupSanctions.bans(groupId, 10);
   await s.groupSanctions.blockPosting({ group_id: groupId, user_id: ban.user_id, until: new Date(Date.now() + 60_000), blocked_by: userId, created_at: at });
   await s.groupSanctions.postBlockOf(groupId, ban.user_id);
+  await s.groupSanctions.postBlocks(groupId, new Date(), 100);
   await s.groupSanctions.unblockPosting(groupId, ban.user_id);
   await s.groupSanctions.unban(groupId, ban.user_id);
   await s.groupSanctions.blockPosting({ group_id: groupId, user_id: ban.user_id, until: at, blocked_by: userId, created_at: at });

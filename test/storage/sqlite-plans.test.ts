@@ -126,6 +126,7 @@ async function exercise(s: Storage): Promise<void> {
   await s.conversations.keysOf("ua");
   await s.conversations.member(key, "ua");
   await s.conversations.members(key);
+  await s.conversations.membersOfMany([key]);
   await s.conversations.addMember(key, { user_id: "uc", role: "member", joined_at: later(1) });
   await s.conversations.setRole(key, "uc", "admin");
   await s.conversations.removeMember(key, "uc");

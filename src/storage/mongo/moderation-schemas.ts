@@ -88,7 +88,7 @@ const postBlocks = new Schema(
   { _id: req(String), group_id: req(String), user_id: req(String), until: req(Date), blocked_by: req(String), created_at: req(Date) },
   opts,
 );
-postBlocks.index({ group_id: 1 }); // a group's removal
+postBlocks.index({ group_id: 1, until: 1, user_id: 1 }); // a group's mutes in force, soonest end first; its prefix: a group's removal
 
 export const moderationSchemas = {
   reports,
