@@ -1,7 +1,7 @@
 // @ts-check
 // REST calls of the app through the SDK's `client.api` (bearer token, one refresh-and-retry
-// on 401, errors as ChatError with the server's `code`, `status` and `details`), plus the
-// two calls the SDK does not make: registration (before there is a client) and a download.
+// on 401, errors as ChatError with the server's `code`, `status` and `details`; `raw: true`
+// for a download), plus registration (before there is a client).
 
 /** @typedef {import("./store.js").Store} Store */
 /** @typedef {import("./types.js").Me} Me */
@@ -33,14 +33,8 @@ export function createApi(store) {
       body.append("file", file); // the browser sets the multipart boundary
       return call("/api/users/me/avatar", { method: "POST", body });
     },
-    /** A file (the data export): the Response itself, with the current token. @param {string} path */
-    async download(path) {
-      await call("/api/users/me"); // refreshes the token first if it was about to expire
-      const res = await fetch(path, { headers: { authorization: `Bearer ${store.client?.tokens?.access_token}` } });
-      if (res.ok) return res;
-      const e = (await res.json().catch(() => null))?.error;
-      throw Object.assign(new Error(e?.message ?? res.statusText), { status: res.status, code: e?.code ?? `http_${res.status}`, details: e?.details });
-    },
+    /** A file (the data export): the Response itself. @param {string} path @returns {Promise<Response>} */
+    download: (path) => (store.client ? store.client.api(path, { raw: true }) : Promise.reject(new Error("signed out"))),
   };
 }
 

@@ -40,8 +40,8 @@ const store = createStore();
 const unread = createUnread(store);
 const toast = createToasts();
 const api = createApi(store);
-const messaging = createMessaging({ store, unread, toast });
-const directory = createDirectory({ store, api, messaging, unread, toast });
+const messaging = createMessaging({ store, toast });
+const directory = createDirectory({ store, api, messaging, toast });
 const safety = createSafety({ store, api, toast, reloadMe: () => directory.loadMe() });
 
 const auth = createAuthView({ start: (opts) => begin(opts) });
@@ -113,7 +113,7 @@ async function begin(opts) {
 
 /** What the app adds to a client: its event listeners, the connection line, the end of the session. @param {ChatClient} client */
 function wire(client) {
-  listen(client, store, unread, {
+  listen(client, store, {
     toast,
     threadsChanged: () => directory.threadsChanged(),
     requestsChanged: () => void directory.loadRequests().catch(() => {}),
@@ -123,7 +123,6 @@ function wire(client) {
     memberMuted: (p) => safety.memberMuted(p),
     memberBanned: (banned, p) => safety.memberBanned(banned, p),
     reportFiled: (groupId) => reportsView.refresh(groupId),
-    reading: (key) => messaging.readingKey() === key,
   });
   const c = store.state.connection;
   let everConnected = false;
@@ -147,20 +146,17 @@ function wire(client) {
     status();
   });
   client.on("disconnected", status);
-  let resyncs = 0;
-  client.on("caught_up", () => {
+  client.on("caught_up", ({ resynced }) => {
     status();
     // unread_update is not replayed after a reconnect: read the counts again once caught up.
     void directory.loadUnread().catch(() => {});
-    if (client.stats.resyncs === resyncs) return;
-    // 410: the events missed are gone. The SDK filled the conversations' holes from history;
-    // the lists, and edits or deletes of messages already shown, are read again here.
-    resyncs = client.stats.resyncs;
-    void directory.loadAll().catch(() => {});
-    void store.active?.view.loadLatest().catch(() => {});
+    // 410: the events missed are gone. The SDK read the conversations again; the lists are the app's.
+    if (resynced) void directory.loadAll().catch(() => {});
   });
   client.on("logged_out", ({ reason }) => {
     if (store.client !== client) return;
+    // Another tab logged in as someone else: follow it (the store holds that user's pair).
+    if (reason === "user_changed") return void begin({}).catch(() => signOut());
     // Ended from another device (or the password changed there). Our own account deletion
     // ends it too; the settings view says so then.
     if (reason !== "logout" && !safety.deleting) toast(reason === "session_revoked" ? "This session was ended from another device. Log in again." : "Your session has ended. Log in again.");
@@ -175,7 +171,6 @@ function close() {
   reportsView.close();
   store.client?.close();
   store.reset(null);
-  unread.clear();
   safety.deleting = false;
 }
 
@@ -268,14 +263,13 @@ document.addEventListener("visibilitychange", () => {
 });
 window.addEventListener("focus", () => messaging.markRead());
 window.addEventListener("hashchange", () => void openFromHash());
-// Tabs share the token pair (the store): follow a logout, or a login as someone else, in another tab.
+// Tabs share the token pair (the store). The SDK ends this tab's session at its next refresh if
+// another tab logged in as someone else (logged_out "user_changed"); this follows at once.
 window.addEventListener("storage", (e) => {
   if (e.key !== `${SDK_PREFIX}auth`) return;
   const next = e.newValue ? /** @type {{ user_id?: string }} */ (JSON.parse(e.newValue)) : null;
-  const mine = store.client?.userId;
-  if (next?.user_id === mine) return; // a refresh there: this tab's SDK adopts the pair when it next refreshes
   if (!next) return void (store.client && signOut());
-  void begin({}).catch(() => {});
+  if (next.user_id !== store.client?.userId) void begin({}).catch(() => {});
 });
 // A click on a notification while a tab is open: the service worker says what to open.
 if ("serviceWorker" in navigator) {

@@ -13,14 +13,13 @@ import { dmIdOf } from "./store.js";
 /** @typedef {import("./types.js").Conversation} Conversation */
 /** @typedef {import("./messaging.js").Messaging} Messaging */
 /** @typedef {import("./types.js").ConversationType} ConversationType */
-/** @typedef {import("./unread.js").Unread} Unread */
 
 const HOUR_MS = 3_600_000;
 
 /** @param {unknown} err @param {number[]} statuses */
 const statusIn = (err, statuses) => statuses.includes(/** @type {{ status?: number }} */ (err)?.status ?? 0);
 
-/** @param {{ store: Store, api: Api, messaging: Messaging, unread: Unread, toast: (text: string) => void }} d */
+/** @param {{ store: Store, api: Api, messaging: Messaging, toast: (text: string) => void }} d */
 export function createDirectory(d) {
   const { store, api } = d;
   const { state } = store;
@@ -45,7 +44,6 @@ export function createDirectory(d) {
     /** Every conversation's unread count, mention flag and mute, and the total (replaces what we hold). */
     async loadUnread() {
       await store.client?.refreshUnread();
-      d.unread.clear();
       store.notify("sidebar");
     },
 
@@ -121,6 +119,8 @@ export function createDirectory(d) {
 
     async loadGroups() {
       state.groups = (await api.get("/api/groups")).groups;
+      // The SDK counts a big group's unread itself, and shows members' presence: it needs the members.
+      for (const g of state.groups) if (g.is_member !== false) store.client?.conversation("groups", g.id).setMembers(g.members.map((m) => m.user_id));
       store.notify("sidebar");
     },
 
@@ -212,7 +212,6 @@ export function createDirectory(d) {
     async openGroup(groupId) {
       const g = state.groups.find((x) => x.id === groupId);
       const conv = store.conversation({ ns: "groups", id: groupId, title: g?.name ?? groupId });
-      conv.members = g?.members.map((m) => m.user_id) ?? [];
       await attempt("Opening the group", () => d.messaging.open(conv));
     },
 

@@ -1,14 +1,10 @@
 // @ts-check
 // The app's side of the server's events. The SDK has already applied what it owns (messages
-// deduped and ordered, unread counts, typing, presence) and calls these listeners once per
-// event, whether it came live, replayed by Socket.IO recovery, or from /api/events/sync.
+// deduped and ordered, unread counts, typing, presence, group sizes) and calls these listeners
+// once per event, whether it came live, replayed by Socket.IO recovery, or from /api/events/sync.
 // Every rule here is idempotent too, so an event seen twice changes nothing.
 
-import { NS_OF_TYPE } from "./sdk.js";
-import { conversationKey } from "./store.js";
-
 /** @typedef {import("./store.js").Store} Store */
-/** @typedef {import("./unread.js").Unread} Unread */
 /** @typedef {import("./sdk.js").ChatClient} ChatClient */
 /** @typedef {import("./types.js").UserCard} UserCard */
 
@@ -23,25 +19,20 @@ import { conversationKey } from "./store.js";
  *   memberMuted(p: { group_id: string, user_id: string, until: string | null }): void,
  *   memberBanned(banned: boolean, p: { group_id: string, user_id: string }): void,
  *   reportFiled(groupId: string): void,
- *   reading(key: string): boolean,
  * }} EventHooks
- * `reading`: whether the user is looking at that conversation now (it is open and the page is
- * visible), so a new message there will be marked read rather than counted as unread.
  */
 
-/** @param {ChatClient} client @param {Store} store @param {Unread} unread @param {EventHooks} hooks */
-export function listen(client, store, unread, hooks) {
+/** @param {ChatClient} client @param {Store} store @param {EventHooks} hooks */
+export function listen(client, store, hooks) {
   const { state } = store;
   const sidebar = () => store.notify("sidebar");
 
   client.on("message", (m, { ns, change, via }) => {
-    const key = conversationKey(ns, m.conversation_id);
-    if (change === "deleted" && unread.uncount(m)) sidebar();
+    // A big group's count changes with its messages (no unread_update comes): the lists show it.
+    if (ns === "groups" && (change === "new" || change === "deleted")) sidebar();
     if (change !== "new" || (via !== "live" && via !== "sync")) return;
     // A DM the lists do not show yet (a new thread), and each thread's latest message.
-    if (ns === "dm" && !store.find(ns, m.conversation_id)?.loaded) hooks.threadsChanged();
-    // No unread_update comes for this one (a big group): count it here.
-    if (unread.countNew(ns, m, hooks.reading(key))) sidebar();
+    if (ns === "dm" && !store.find(ns, m.conversation_id)?.view.loaded) hooks.threadsChanged();
   });
   client.on("read_receipt", (p, { ns }) => {
     const conv = store.find(ns, p.conversation_id);
@@ -50,12 +41,8 @@ export function listen(client, store, unread, hooks) {
     else conv.readBy.set(p.user_id, Math.max(conv.readBy.get(p.user_id) ?? 0, p.seq));
     store.notify(conv.key);
   });
-  client.on("typing_indicator", (p) => state.usernames.set(p.user_id, p.username));
   client.on("user_presence_update", () => store.notify("presence"));
-  client.on("unread_update", (u) => {
-    unread.settled(conversationKey(NS_OF_TYPE[u.conversation_type], u.conversation_id));
-    sidebar();
-  });
+  client.on("unread_update", sidebar);
   client.on("chat_mode_changed", (p, { ns }) => {
     const conv = store.find(ns, p.conversation_id);
     if (conv) conv.mode = p.mode;
@@ -90,10 +77,7 @@ export function listen(client, store, unread, hooks) {
     if (i >= 0) state.groups[i] = next;
     else state.groups.unshift(next);
     const conv = store.find("groups", group.id);
-    if (conv) {
-      conv.title = group.name;
-      conv.members = group.members.map((m) => m.user_id);
-    }
+    if (conv) conv.title = group.name;
     sidebar();
   });
   client.on("group_member_removed", (p) => {

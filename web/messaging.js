@@ -9,7 +9,6 @@ import { sentence } from "./errors.js";
 import { newClientMessageId } from "./sdk.js";
 
 /** @typedef {import("./store.js").Store} Store */
-/** @typedef {import("./unread.js").Unread} Unread */
 /** @typedef {import("./types.js").Conversation} Conversation */
 /** @typedef {import("./types.js").FailedSend} FailedSend */
 /** @typedef {import("./types.js").Message} Message */
@@ -20,7 +19,7 @@ export const PAGE_SIZE = 50;
 const TYPING_REFRESH_MS = 3_000;
 const TYPING_IDLE_MS = 2_500;
 
-/** @param {{ store: Store, unread: Unread, toast: (text: string) => void }} d */
+/** @param {{ store: Store, toast: (text: string) => void }} d */
 export function createMessaging(d) {
   const { store } = d;
   /** @type {Map<string, { since: number, idle: number | undefined }>} */
@@ -66,25 +65,14 @@ export function createMessaging(d) {
     async open(conv) {
       store.state.activeKey = conv.key;
       store.notify("active");
-      if (!conv.loaded) {
-        await conv.view.loadLatest(PAGE_SIZE);
-        conv.loaded = true;
-        store.notify(conv.key);
-      }
+      if (!conv.view.loaded) await conv.view.loadLatest(PAGE_SIZE);
       self.markRead();
     },
 
     /** Scroll-back: the page before the oldest seq held. @param {Conversation} conv */
     async loadOlder(conv) {
-      if (conv.loadingOlder || !conv.loaded || !conv.view.hasOlder) return;
-      conv.loadingOlder = true;
-      store.notify(conv.key);
-      try {
-        await conv.view.loadOlder(PAGE_SIZE);
-      } finally {
-        conv.loadingOlder = false;
-        store.notify(conv.key);
-      }
+      if (conv.view.loading || !conv.view.loaded || !conv.view.hasOlder) return;
+      await conv.view.loadOlder(PAGE_SIZE);
     },
 
     /** @param {Conversation} conv @param {string} text @param {Message | null} replyTo */
@@ -116,7 +104,7 @@ export function createMessaging(d) {
     /** The key of the conversation the user is looking at: open, loaded, and the page visible. */
     readingKey() {
       const conv = store.active;
-      return conv?.loaded && document.visibilityState === "visible" ? conv.key : null;
+      return conv?.view.loaded && document.visibilityState === "visible" ? conv.key : null;
     },
 
     /** Tells the others how far we have read the open conversation (at most every 300 ms); the SDK clears its count at once. */
@@ -125,8 +113,7 @@ export function createMessaging(d) {
       readTimer = window.setTimeout(() => {
         readTimer = undefined;
         const conv = store.active;
-        if (!conv?.loaded || document.visibilityState !== "visible") return;
-        d.unread.settled(conv.key);
+        if (!conv?.view.loaded || document.visibilityState !== "visible") return;
         const max = conv.view.messages.findLast((m) => m.seq !== null)?.seq ?? 0;
         if (max <= conv.myReadSeq) return;
         conv.myReadSeq = max;

@@ -2,7 +2,7 @@
 // What the app holds beside the SDK: who I am, my partner and requests, groups, DM threads,
 // and per conversation what only the app knows (title, chat mode, read receipts, members,
 // a closed couple chat, sends refused for good). Messages, pending sends, unread counts,
-// typing and presence are the SDK's conversation views (`conv.view`), which dedupe and order.
+// typing, presence, group sizes and loading state are the SDK's conversation views (`conv.view`), which dedupe and order.
 // No DOM here: the views subscribe, and Node tests can import it.
 
 /** @typedef {import("./sdk.js").ChatClient} ChatClient */
@@ -41,8 +41,6 @@ function newState() {
     conversations: new Map(),
     /** @type {string | null} */
     activeKey: null,
-    /** Usernames seen in typing indicators (the SDK's view says who types by id). @type {Map<string, string>} */
-    usernames: new Map(),
   };
 }
 
@@ -79,7 +77,7 @@ export function createStore() {
       if (!conv) {
         if (!client) throw new Error("signed out");
         const view = client.conversation(d.ns, d.id);
-        conv = { key, ns: d.ns, type: TYPE_OF_NS[d.ns], id: d.id, title: d.title, view, loaded: false, loadingOlder: false, mode: null, readBy: new Map(), myReadSeq: 0, members: [], partner: null, failed: new Map() };
+        conv = { key, ns: d.ns, type: TYPE_OF_NS[d.ns], id: d.id, title: d.title, view, mode: null, readBy: new Map(), myReadSeq: 0, partner: null, failed: new Map() };
         view.subscribe(() => self.notify(key));
         state.conversations.set(key, conv);
       } else if (d.title) conv.title = d.title;

@@ -11,7 +11,7 @@
 // hence the `sw` prefixes. The types of the worker scope are declared below because the
 // project's type check uses the DOM library, which does not have them.
 
-/** @typedef {import("../src/push/push-payload.ts").PushPayload} SwPushPayload */
+/** @typedef {import("../src/contract/models.ts").PushPayload} SwPushPayload */
 /** @typedef {Event & { waitUntil(p: Promise<unknown>): void }} SwExtendableEvent */
 /** @typedef {SwExtendableEvent & { data: { json(): unknown, text(): string } | null }} SwPushEvent */
 /** @typedef {SwExtendableEvent & { notification: Notification }} SwNotificationEvent */

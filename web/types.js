@@ -15,7 +15,7 @@
 /** @typedef {import("../src/contract/models.ts").UnreadUpdate} UnreadUpdate */
 /** @typedef {import("../src/contract/models.ts").UnreadState} UnreadState */
 /** One conversation's unread state as the client keeps it. @typedef {Pick<UnreadState, "unread_count" | "mentioned" | "muted_until">} UnreadEntry */
-/** What a push carries (docs/PUSH.md, "The payload"); web/sw.js shows it. @typedef {import("../src/push/push-payload.ts").PushPayload} PushPayload */
+/** What a push carries (docs/PUSH.md, "The payload"); web/sw.js shows it. @typedef {import("../src/contract/models.ts").PushPayload} PushPayload */
 
 /** Socket.IO namespaces, one per conversation kind. @typedef {"couples" | "groups" | "dm"} Namespace */
 /** @typedef {"couple" | "group" | "dm"} ConversationType */
@@ -32,7 +32,7 @@
 
 /**
  * One conversation as the app knows it: the SDK's view (messages, pending sends, unread,
- * typing, presence) and what only the app keeps.
+ * typing, presence, member count, loading state) and what only the app keeps.
  * @typedef {{
  *   key: string,
  *   ns: Namespace,
@@ -40,12 +40,9 @@
  *   id: string,
  *   title: string,
  *   view: import("./sdk.js").ConversationView,
- *   loaded: boolean,
- *   loadingOlder: boolean,
  *   mode: ChatMode | null,
  *   readBy: Map<string, number>,
  *   myReadSeq: number,
- *   members: string[],
  *   partner: UserCard | null,
  *   closed?: boolean,
  *   failed: Map<string, FailedSend>,

@@ -6,7 +6,9 @@
 import { quietTimeout } from "./backoff.ts";
 import { ChatError } from "./errors.ts";
 import type { ChatStore } from "./stores.ts";
-import type { ChatUser, Credentials, Tokens } from "./types.ts";
+import type { ChatUser, Credentials, LogoutReason, Tokens } from "./types.ts";
+
+export type { LogoutReason };
 
 /** What the server's login and refresh answer (TokenResponse). */
 interface TokenResponse {
@@ -40,8 +42,6 @@ export function tokensFrom(t: { access_token: string; refresh_token?: string | u
   return out;
 }
 
-/** Why the session ended for this client: the app shows its login screen. */
-export type LogoutReason = "session_revoked" | "refresh_failed" | "account_suspended" | "no_refresh_token" | "logout";
 
 /** What the auth part needs from the rest of the client. */
 export interface AuthDeps {
@@ -100,7 +100,8 @@ export function createAuth(d: AuthDeps) {
     ended = true;
     current = null;
     clearTimeout(timer);
-    void Promise.resolve(d.store.delete("auth")).catch(() => {});
+    // The store's pair is another user's after a user change: theirs to keep.
+    if (reason !== "user_changed") void Promise.resolve(d.store.delete("auth")).catch(() => {});
     d.onLoggedOut(reason, err);
   }
 
@@ -150,6 +151,11 @@ export function createAuth(d: AuthDeps) {
           if (ended) throw new ChatError("logged_out", "The session has ended");
           // Another tab or process sharing the store rotated while we waited: its pair is ours.
           const stored = await d.store.get<Tokens>("auth");
+          // ...unless it logged in as someone else there: this session is over, not switched.
+          if (stored && current && stored.user_id !== undefined && current.user_id !== undefined && stored.user_id !== current.user_id) {
+            end("user_changed");
+            throw new ChatError("logged_out", "Another client sharing the store logged in as another user");
+          }
           if (stored?.refresh_token && current && stored.refresh_token !== current.refresh_token && stored.expires_at > Date.now() + 5_000) {
             await adopt(stored, false);
             return stored;

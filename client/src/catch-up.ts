@@ -17,6 +17,7 @@ import type { Message } from "../../src/contract/models.ts";
 import { backoffDelay, quietTimeout, sleep } from "./backoff.ts";
 import type { Conversation } from "./conversation-view.ts";
 import { ChatError, toChatError } from "./errors.ts";
+import { createGapFill } from "./gap-fill.ts";
 import type { Namespace } from "./paths.ts";
 import type { ChatStore } from "./stores.ts";
 import type { ChatClientStats } from "./types.ts";
@@ -68,8 +69,7 @@ export function createCatchUp(d: CatchUpDeps) {
   const down = new Set<Namespace>(d.namespaces);
   let chain: Promise<void> = Promise.resolve();
   let jobs = 0;
-  const gapJobs = new Map<Conversation, Promise<void>>();
-  const gapAgain = new Set<Conversation>();
+  const gaps = createGapFill(d);
   /** False from a drop until the catch-up after the next connect is done. */
   let synced = false;
   /** Event positions seen live while a sync is due: the sync skips their non-message events. */
@@ -122,7 +122,7 @@ export function createCatchUp(d: CatchUpDeps) {
     seenLive.clear();
     persist(true);
     // Holes left after the sync (a message older than the event log's retention): history.
-    for (const c of d.conversations()) if (c.seqs.hasGap) fillGap(c);
+    for (const c of d.conversations()) if (c.seqs.hasGap) gaps.fill(c);
     d.caughtUp({ recovered: round.recovered, resynced: round.resynced });
   }
 
@@ -166,39 +166,9 @@ export function createCatchUp(d: CatchUpDeps) {
     persist(true);
     for (const c of [...d.conversations()]) {
       if (c.seqs.anchored || c.loaded) await c.fetchAfter(c.seqs.upTo, "gap");
+      // Edits, deletes and reactions of messages held went with the lost events.
+      if (c.loaded) await c.reread();
     }
-  }
-
-  /** Reads history after the contiguous run until the hole is gone, waiting while it has not settled. */
-  async function gapLoop(c: Conversation) {
-    for (let attempt = 0; !d.signal.closed; attempt++) {
-      if (!c.seqs.hasGap) return;
-      try {
-        await c.fetchAfter(c.seqs.upTo, "gap");
-      } catch (err) {
-        if (toChatError(err).code === "logged_out") return;
-        if (attempt >= 12) throw err;
-      }
-      if (!c.seqs.hasGap) return;
-      // History stops before a hole that may still fill (a send in flight, or one whose
-      // sender died, which the server turns into a tombstone): ask again a little later.
-      if (attempt >= 12) throw new ChatError("gap_not_filled", `${c.ns}/${c.id}: seqs after ${c.seqs.upTo} still missing`);
-      await sleep(Math.min(250 * 2 ** attempt, 3_000), d.signal);
-    }
-  }
-
-  function fillGap(c: Conversation) {
-    if (gapJobs.has(c)) {
-      gapAgain.add(c);
-      return;
-    }
-    const job = gapLoop(c)
-      .catch((err: unknown) => d.error(toChatError(err)))
-      .finally(() => {
-        gapJobs.delete(c);
-        if (gapAgain.delete(c) && c.seqs.hasGap) fillGap(c);
-      });
-    gapJobs.set(c, job);
   }
 
   return {
@@ -281,16 +251,15 @@ export function createCatchUp(d: CatchUpDeps) {
 
     /** A live message left a hole: fill it now, or leave it to the sync that is due. */
     hole(c: Conversation) {
-      if (synced && c.seqs.hasGap) fillGap(c);
+      if (synced && c.seqs.hasGap) gaps.fill(c);
     },
 
     /** Resolves once no catch-up work is queued or running. */
     async settled(): Promise<void> {
       for (;;) {
         const c = chain;
-        const gaps = [...gapJobs.values()];
-        await Promise.all([c, ...gaps]);
-        if (c === chain && gapJobs.size === 0) return;
+        await Promise.all([c, ...gaps.running()]);
+        if (c === chain && gaps.running().length === 0) return;
       }
     },
 

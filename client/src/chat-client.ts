@@ -1,9 +1,10 @@
 // createChatClient: composes the parts (auth.ts, http.ts, connection.ts, catch-up.ts,
-// outbox.ts, conversation-view.ts) and routes every server event, live or synced, through
+// outbox.ts, conversation-view.ts, unread.ts) and routes every server event, live or synced, through
 // one function, so the paths cannot disagree. No globals: a load generator holds thousands
 // of clients in one process, each with its own Manager, store and state.
-import type { AckResponse, AckResult, ServerEventPayload } from "../../src/contract/events.ts";
-import type { Message, UnreadState } from "../../src/contract/models.ts";
+import type { AckResult, ServerEventPayload } from "../../src/contract/events.ts";
+import type { Message } from "../../src/contract/models.ts";
+import { ackResult, emitWithAck, pushToken } from "./acks.ts";
 import { createAuth, type LogoutReason } from "./auth.ts";
 import { createCatchUp, type SyncEvent } from "./catch-up.ts";
 import type { ChatClient, SendArgs } from "./client-api.ts";
@@ -12,13 +13,13 @@ import { Conversation, type Presence } from "./conversation-view.ts";
 import { AUTH_CODES, ChatError, toChatError } from "./errors.ts";
 import { Emitter } from "./emitter.ts";
 import { createEventRouter } from "./event-router.ts";
-import { createHttp } from "./http.ts";
+import { createHttp, type ApiInit } from "./http.ts";
 import { createOutbox, newClientMessageId } from "./outbox.ts";
-import { conversationKey, NAMESPACES, NS_OF_TYPE, type Namespace } from "./paths.ts";
+import { conversationKey, NAMESPACES, type Namespace } from "./paths.ts";
+import { connectionStats, NEW_BY_SOURCE, newStats } from "./stats.ts";
 import { memoryStore } from "./stores.ts";
-import type { ChatClientEvents, ChatClientOptions, ChatClientStats, MessageSource, OutboxEntry } from "./types.ts";
-
-const newStats = (): ChatClientStats => ({ connects: 0, recovered: 0, notRecovered: 0, live: 0, fromSync: 0, fromGapFill: 0, fromHistory: 0, fromAck: 0, rawDuplicates: 0, resyncs: 0, syncRequests: 0, historyRequests: 0, refreshes: 0, sendRetries: 0, reconnectTimes: [] });
+import { createUnread } from "./unread.ts";
+import type { ChatClientEvents, ChatClientOptions, OutboxEntry } from "./types.ts";
 
 /**
  * Creates a chat client: logs in (or takes the given tokens, or those in the store),
@@ -42,9 +43,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const emitter = new Emitter<ChatClientEvents>((err) => emitter.emit("error", toChatError(err, "listener_error")));
   const conversations = new Map<string, Conversation>();
   const presence = new Map<string, Presence>();
-  const dropAt = new Map<Namespace, number>();
-  const sessions = new Map<Namespace, number>();
-  let unreadTotal = 0;
+  const connects = connectionStats(stats);
   let expiredBySession = false;
   let started: Promise<void> | null = null;
   let readyResolve!: () => void;
@@ -63,20 +62,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     countRefresh: () => stats.refreshes++,
     onTokens(t) {
       emitter.emit("tokens", t);
-      // Live sockets get the new token in place; the next handshake reads it from `auth`.
-      for (const [, s] of connection?.sockets ?? []) {
-        if (!s.connected) continue;
-        void (s as unknown as UntypedSocket)
-          .timeout(ackTimeoutMs)
-          .emitWithAck("auth", { token: t.access_token })
-          .then((res) => {
-            const r = res as AckResponse;
-            if (!r.ok && r.error.code === "token_revoked") auth.end("session_revoked");
-          })
-          .catch(() => {
-            /* no ack: the socket dropped; its next handshake carries the token */
-          });
-      }
+      if (connection) pushToken(connection.sockets.values(), t.access_token, ackTimeoutMs, () => auth.end("session_revoked"));
     },
     onLoggedOut(reason: LogoutReason, error?: ChatError) {
       connection?.close();
@@ -86,10 +72,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   });
   const http = createHttp({ baseUrl, fetch: doFetch, auth });
+  const unread = createUnread({ get: (p) => http.request(p), conversation: (ns, id) => conversation(ns, id), conversations: () => conversations.values(), me: () => userId() });
   const get = <T>(path: string) => http.request<T>(path);
   const userId = () => auth.tokens?.user?.id ?? auth.tokens?.user_id;
 
-  const countNew: Record<MessageSource, keyof ChatClientStats> = { live: "live", sync: "fromSync", gap: "fromGapFill", history: "fromHistory", ack: "fromAck" };
   function conversation(ns: Namespace, id: string): Conversation {
     const key = conversationKey(ns, id);
     let c = conversations.get(key);
@@ -99,7 +85,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         typingTtlMs: options.typingTtlMs ?? 8_000,
         get,
         changed(conv, m, change, via) {
-          if (change === "new") (stats[countNew[via]] as number)++;
+          if (change === "new") (stats[NEW_BY_SOURCE[via]] as number)++;
+          unread.message(conversation(conv.ns, conv.id), m, change, via);
           emitter.emit("message", m, { ns: conv.ns, change, via });
         },
         duplicate: () => stats.rawDuplicates++,
@@ -125,9 +112,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     conversation,
     conversations: () => conversations.values(),
     presence,
-    unreadTotal: (total) => {
-      unreadTotal = total;
-    },
+    unreadUpdate: (u) => unread.update(u),
     session: (ns, s) => onSession(ns, s),
     sessionEnded(reason) {
       // Revoked: log in again. Expired: refresh, then reconnect (connection.ts asks `refused`).
@@ -150,7 +135,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     caughtUp(info) {
       if (options.trackUnread !== false && !info.recovered) void client.refreshUnread().catch((err: unknown) => emitter.emit("error", toChatError(err)));
       readyResolve();
-      emitter.emit("caught_up", { recovered: info.recovered });
+      emitter.emit("caught_up", { recovered: info.recovered, resynced: info.resynced });
     },
     error: (err) => emitter.emit("error", err),
     signal,
@@ -163,7 +148,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     stats,
     userId,
     connected: (ns) => connection?.sockets.get(ns)?.connected ?? false,
-    emit: (ns, payload, timeoutMs) => (connection!.sockets.get(ns) as unknown as UntypedSocket).timeout(timeoutMs).emitWithAck("send_message", payload) as Promise<AckResponse<{ message: Message; duplicate: boolean }>>,
+    emit: (ns, payload, timeoutMs) => emitWithAck(connection!.sockets.get(ns)!, "send_message", payload, timeoutMs),
     delivered: (e, m) => void conversation(e.ns, m.conversation_id).accept(m, "ack"),
     failed: (e, error) => emitter.emit("send_failed", { client_message_id: e.client_message_id, ns: e.ns, chat_id: e.chat_id, error }),
     changed(e) {
@@ -175,19 +160,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
 
   function onSession(ns: Namespace, s: ServerEventPayload<"session">) {
-    stats.connects++;
-    const had = sessions.get(ns) ?? 0;
-    sessions.set(ns, had + 1);
-    if (had > 0) {
-      if (s.recovered) stats.recovered++;
-      else stats.notRecovered++;
-    }
-    const at = dropAt.get(ns);
-    if (at !== undefined) {
-      dropAt.delete(ns);
-      stats.reconnectTimes.push(Date.now() - at);
-      if (stats.reconnectTimes.length > 1000) stats.reconnectTimes.shift();
-    }
+    connects.session(ns, s.recovered);
     catchUp.session(ns, s);
     outbox.wake(ns);
     emitter.emit("connected", { ns, recovered: s.recovered });
@@ -216,7 +189,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         event: (ns, event, payload) => handle(ns, event, payload, "live"),
         connect: () => {},
         disconnect(ns, reason) {
-          if (!dropAt.has(ns)) dropAt.set(ns, Date.now());
+          connects.dropped(ns);
           catchUp.disconnected(ns);
           emitter.emit("disconnected", { ns, reason });
         },
@@ -254,7 +227,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return catchUp.cursor;
     },
     get unreadTotal() {
-      return unreadTotal;
+      return unread.total;
     },
     connect() {
       started ??= start().catch((err: unknown) => {
@@ -278,15 +251,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       const socket = connection?.sockets.get(ns);
       if (!socket) throw new ChatError("not_connected", `Namespace ${ns} is not connected by this client`);
       if (auth.ended) throw new ChatError("logged_out", "The session has ended");
-      let res: AckResponse<Record<string, unknown>>;
-      try {
-        res = (await (socket as unknown as UntypedSocket).timeout(opts.timeoutMs ?? ackTimeoutMs).emitWithAck(event, payload)) as AckResponse<Record<string, unknown>>;
-      } catch (err) {
-        throw new ChatError("timeout", `${event}: no ack within ${opts.timeoutMs ?? ackTimeoutMs} ms`, { cause: err });
-      }
-      if (!res || typeof res !== "object") return res as AckResult<typeof event>;
-      if (!res.ok) throw new ChatError(res.error.code, res.error.message);
-      const { ok: _ok, ...result } = res;
+      const result = ackResult(await emitWithAck(socket, event, payload, opts.timeoutMs ?? ackTimeoutMs));
       // An edit, delete or reaction shows at once; the server's event that follows is a duplicate.
       const m = (result as { message?: Message }).message;
       if (m && (event === "edit_message" || event === "delete_message")) conversation(ns, m.conversation_id).update(m, "ack");
@@ -298,22 +263,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     conversation: (ns, id) => conversation(ns, id),
     conversations: () => [...conversations.values()],
-    api: async (path, init) => {
+    api: (async (path: string, init?: ApiInit) => {
       await startAuth();
-      return http.request(path, init);
-    },
+      return init?.raw ? http.raw(path, init) : http.request(path, init);
+    }) as ChatClient["api"],
     async refreshUnread() {
       await startAuth();
-      const summary = await get<{ total: number; conversations: UnreadState[] }>("/api/unread");
-      unreadTotal = summary.total;
-      const listed = new Set<string>();
-      for (const u of summary.conversations) {
-        const c = conversation(NS_OF_TYPE[u.type], u.conversation_id);
-        listed.add(conversationKey(c.ns, c.id));
-        c.setUnread(u);
-      }
-      // The summary lists only conversations with unread messages or a mute: the rest are read.
-      for (const [key, c] of conversations) if (!listed.has(key)) c.setUnread({ unread_count: 0, mentioned: false, muted_until: null });
+      await unread.refresh();
     },
     outbox: () => outbox.entries(),
     presence: (u) => presence.get(u),
@@ -339,10 +295,4 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   if (options.autoConnect !== false) void client.connect().catch(() => {});
   return client;
-}
-
-// The socket's typings resolve an ack only for a literal event name; the client emits
-// generic ones, checked by ClientEvents at its own API.
-interface UntypedSocket {
-  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
 }

@@ -51,9 +51,18 @@ export interface ChatClient {
   conversation(ns: Namespace, id: string): ConversationView;
   /** Every conversation the client holds state for. */
   conversations(): ConversationView[];
-  /** Authorized JSON fetch of the REST API (path from the server root, e.g. `/api/users/me`). */
+  /**
+   * Authorized fetch of the REST API (path from the server root, e.g. `/api/users/me`): the
+   * bearer token, one refresh-and-retry when it was refused as expired, errors as ChatError.
+   * Resolves with the parsed JSON body, or with `raw: true` the Response itself (a download).
+   */
+  api(path: string, init: ApiInit & { raw: true }): Promise<Response>;
   api<T = unknown>(path: string, init?: ApiInit): Promise<T>;
-  /** Reads GET /api/unread into the views (done after each connect that was not a recovery). */
+  /**
+   * Reads GET /api/unread into the views and `unreadTotal` (done after each connect that was
+   * not a recovery, unless `trackUnread` is false); `unread_update`s received while it is out
+   * are applied again on top of its answer.
+   */
   refreshUnread(): Promise<void>;
   /** The sends waiting for their ack. */
   outbox(): readonly OutboxEntry[];

@@ -4,91 +4,15 @@
 // history, ack) goes through `accept`, so the paths cannot disagree, and each rule is
 // idempotent: applying a message twice, or an old copy after a newer one, changes nothing.
 import type { ConversationType, Message, UnreadUpdate } from "../../src/contract/models.ts";
-import { quietTimeout } from "./backoff.ts";
-import { historyPaths, TYPE_OF_NS, type Namespace } from "./paths.ts";
+import type { ConversationDeps, ConversationView, Presence, SendInput, Typist } from "./conversation-api.ts";
+import { isNewer, orderMessages } from "./message-order.ts";
+import { HistoryPages } from "./history-pages.ts";
+import { TYPE_OF_NS, type Namespace } from "./paths.ts";
 import { SeqTracker } from "./seq-tracker.ts";
-import type { MessageChange, MessageSource, OutboxEntry } from "./types.ts";
+import { TypingSet } from "./typing.ts";
+import type { MessageChange, MessageSource } from "./types.ts";
 
-/** A user's presence as `user_presence_update` last told it. */
-export interface Presence {
-  status: "online" | "offline";
-  last_seen: string | null;
-  mood: string | null;
-}
-
-/** What a conversation needs from the client. */
-export interface ConversationDeps {
-  maxMessages: number;
-  typingTtlMs: number;
-  /** GET a REST path (authorized). */
-  get<T>(path: string): Promise<T>;
-  /** A message was accepted or changed: the client's `message` event and stats. */
-  changed(c: Conversation, m: Message, change: MessageChange, via: MessageSource): void;
-  duplicate(): void;
-  countHistoryRequest(): void;
-  pending(c: Conversation): readonly OutboxEntry[];
-  presence(userId: string): Presence | undefined;
-  /** The client's user id (its own typing is not shown). */
-  me(): string | undefined;
-  send(c: Conversation, input: SendInput): Promise<Message>;
-  markRead(c: Conversation, seq: number): Promise<void>;
-}
-
-/** What `view.send` takes: the send_message payload without chat_id and client_message_id. */
-export interface SendInput {
-  text?: string;
-  reply_to_message_id?: string | null;
-  [field: string]: unknown;
-}
-
-/**
- * What an app renders one conversation from. Read its fields after each `subscribe`
- * notification; they are snapshots (arrays and maps are replaced, not mutated).
- */
-export interface ConversationView {
-  readonly ns: Namespace;
-  readonly id: string;
-  readonly type: ConversationType;
-  /** Messages held, ordered by seq (incognito messages, which have none, by time among them). */
-  readonly messages: readonly Message[];
-  /** Sends of this conversation waiting for their ack (in the outbox), oldest first. */
-  readonly pending: readonly OutboxEntry[];
-  /** Unread messages (from unread_update or GET /api/unread); 0 until told. */
-  readonly unread: number;
-  /** Whether an unread message mentions the user. */
-  readonly mentioned: boolean;
-  /** Until when the user muted it (null: not muted). */
-  readonly mutedUntil: string | null;
-  /** Ids of the users typing now (indicators expire after `typingTtlMs`). */
-  readonly typing: readonly string[];
-  /** Presence of the members the client knows of (senders, typists, group members). */
-  readonly presence: ReadonlyMap<string, Presence>;
-  /** Every seq from the oldest held one to this one has been seen (0: none yet). */
-  readonly contiguousThrough: number;
-  /** Whether older messages exist than the oldest held (seq is gap-free from 1). */
-  readonly hasOlder: boolean;
-  /** Calls `listener` after every change; returns the function that stops it. */
-  subscribe(listener: () => void): () => void;
-  /** Loads the newest `count` messages (default 50) and merges them. */
-  loadLatest(count?: number): Promise<readonly Message[]>;
-  /** Loads the page before the oldest message held (default 50); resolves with that page. */
-  loadOlder(count?: number): Promise<readonly Message[]>;
-  /** Sends a message here (see `client.send`). */
-  send(input: SendInput | string): Promise<Message>;
-  /** Marks read up to `seq` (default: the newest held), and clears the unread count here at once. */
-  markRead(seq?: number): Promise<void>;
-  /**
-   * Takes every message up to `seq` as already held (an app's own cache, a load generator
-   * that knows where a chat stands): later copies of them are duplicates, and a live message
-   * after `seq + 1` is a hole to fill.
-   */
-  seenThrough(seq: number): void;
-}
-
-function isNewer(a: Message, b: Message): boolean {
-  if (a.deleted !== b.deleted) return a.deleted;
-  return (a.last_edited_at ?? "") > (b.last_edited_at ?? "");
-}
+export type { ConversationDeps, ConversationView, Presence, SendInput, Typist };
 
 /** One conversation's state; implements the view an app sees. */
 export class Conversation implements ConversationView {
@@ -99,12 +23,16 @@ export class Conversation implements ConversationView {
   readonly members = new Set<string>();
   /** Whether the app loaded history here (a resync refetches it). */
   loaded = false;
+  /** The group's size once told (setMembers, group_updated). */
+  memberCount: number | null = null;
+  #pages: HistoryPages;
+  /** Ids of the messages the client counted as unread itself (a big group), on top of the server's count. */
+  #extra = new Set<string>();
   #d: ConversationDeps;
   #byId = new Map<string, Message>();
   #ordered: Message[] | null = null;
   #listeners = new Set<() => void>();
-  #typing = new Map<string, ReturnType<typeof setTimeout>>();
-  #typingList: string[] = [];
+  #typing: TypingSet;
   #presence: Map<string, Presence> | null = null;
   #unread = { count: 0, mentioned: false, mutedUntil: null as string | null };
   #notifyQueued = false;
@@ -114,33 +42,24 @@ export class Conversation implements ConversationView {
     this.id = id;
     this.type = TYPE_OF_NS[ns];
     this.#d = d;
+    this.#typing = new TypingSet(d.typingTtlMs, () => this.#notify());
+    this.#pages = new HistoryPages(this, d, () => this.#notify());
   }
 
   get messages(): readonly Message[] {
-    if (!this.#ordered) {
-      const all = [...this.#byId.values()];
-      const stored = all.filter((m) => m.seq !== null).sort((a, b) => a.seq! - b.seq!);
-      const noSeq = all.filter((m) => m.seq === null).sort((a, b) => a.created_at.localeCompare(b.created_at));
-      let out: Message[] = stored;
-      if (noSeq.length) {
-        out = [];
-        let i = 0;
-        for (const m of stored) {
-          while (i < noSeq.length && noSeq[i]!.created_at < m.created_at) out.push(noSeq[i++]!);
-          out.push(m);
-        }
-        out.push(...noSeq.slice(i));
-      }
-      this.#ordered = out.length > this.#d.maxMessages ? out.slice(out.length - this.#d.maxMessages) : out;
-    }
+    this.#ordered ??= orderMessages([...this.#byId.values()], this.#d.maxMessages);
     return this.#ordered;
   }
 
   get pending() {
-    return this.#d.pending(this);
+    const all = this.#d.pending(this);
+    if (!all.length) return all;
+    // Stored but its ack lost, then seen in a page or a sync: the message shows, not the send.
+    const held = new Set(this.messages.map((m) => m.client_message_id));
+    return all.filter((e) => !held.has(e.client_message_id));
   }
   get unread() {
-    return this.#unread.count;
+    return this.#unread.count + this.#extra.size;
   }
   get mentioned() {
     return this.#unread.mentioned;
@@ -149,7 +68,13 @@ export class Conversation implements ConversationView {
     return this.#unread.mutedUntil;
   }
   get typing(): readonly string[] {
-    return this.#typingList;
+    return this.#typing.ids;
+  }
+  get typingUsers(): readonly Typist[] {
+    return this.#typing.users;
+  }
+  get loading() {
+    return this.#pages.loading;
   }
   get presence(): ReadonlyMap<string, Presence> {
     if (!this.#presence) {
@@ -193,7 +118,7 @@ export class Conversation implements ConversationView {
     }
     if (m.seq !== null) this.seqs.add(m.seq);
     this.members.add(m.sender.id);
-    this.#stopTyping(m.sender.id);
+    this.#typing.stop(m.sender.id);
     this.#insert(m);
     this.#d.changed(this, m, "new", via);
     this.#notify();
@@ -249,31 +174,42 @@ export class Conversation implements ConversationView {
     }
   }
 
-  /** unread_update or a GET /api/unread entry. */
+  /** unread_update or a GET /api/unread entry: the server's numbers, which include what was counted here. */
   setUnread(u: Pick<UnreadUpdate, "unread_count" | "mentioned" | "muted_until">): void {
-    if (this.#unread.count === u.unread_count && this.#unread.mentioned === u.mentioned && this.#unread.mutedUntil === u.muted_until) return;
+    if (this.#unread.count === u.unread_count && this.#unread.mentioned === u.mentioned && this.#unread.mutedUntil === u.muted_until && this.#extra.size === 0) return;
     this.#unread = { count: u.unread_count, mentioned: u.mentioned, mutedUntil: u.muted_until };
+    this.#extra.clear();
     this.#notify();
+  }
+
+  /** A new message the server sends no unread_update for (a big group): counted once per id. */
+  countUnread(messageId: string): boolean {
+    if (this.#extra.has(messageId)) return false;
+    this.#extra.add(messageId);
+    this.#notify();
+    return true;
+  }
+
+  /** A message counted here was deleted: it no longer counts. */
+  uncountUnread(messageId: string): boolean {
+    if (!this.#extra.delete(messageId)) return false;
+    this.#notify();
+    return true;
+  }
+
+  setMembers(userIds: readonly string[]): void {
+    this.members.clear();
+    for (const u of userIds) this.members.add(u);
+    this.memberCount = userIds.length;
+    this.presenceChanged();
   }
 
   /** typing_indicator: shown until stopped, a message from the typist, or the TTL. */
-  typingIndicator(userId: string, isTyping: boolean): void {
+  typingIndicator(userId: string, username: string, isTyping: boolean): void {
     if (userId === this.#d.me()) return;
     this.members.add(userId);
-    if (!isTyping) return this.#stopTyping(userId);
-    clearTimeout(this.#typing.get(userId));
-    this.#typing.set(userId, quietTimeout(() => this.#stopTyping(userId), this.#d.typingTtlMs));
-    this.#typingList = [...this.#typing.keys()];
-    this.#notify();
-  }
-
-  #stopTyping(userId: string) {
-    const t = this.#typing.get(userId);
-    if (t === undefined) return;
-    clearTimeout(t);
-    this.#typing.delete(userId);
-    this.#typingList = [...this.#typing.keys()];
-    this.#notify();
+    if (isTyping) this.#typing.start(userId, username);
+    else this.#typing.stop(userId);
   }
 
   /** A member's presence changed (or the member list did). */
@@ -290,8 +226,7 @@ export class Conversation implements ConversationView {
 
   /** Stops the typing timers (the client closed). */
   dispose(): void {
-    for (const t of this.#typing.values()) clearTimeout(t);
-    this.#typing.clear();
+    this.#typing.dispose();
     this.#listeners.clear();
   }
 
@@ -306,43 +241,28 @@ export class Conversation implements ConversationView {
   }
 
   /** Reads history pages after `afterSeq` until the server has no more; returns how many were read. */
-  async fetchAfter(afterSeq: number, via: MessageSource, pageSize = 200): Promise<number> {
-    let after = afterSeq;
-    let total = 0;
-    for (;;) {
-      const page = await this.#history(`?after_seq=${after}&limit=${pageSize}`);
-      total += page.length;
-      for (const m of page) this.accept(m, via);
-      const last = page[page.length - 1]?.seq;
-      if (!page.length || last == null || last <= after) return total;
-      // A short page is the end unless a hole remains above what we now hold.
-      if (page.length < pageSize && !this.seqs.hasGap) return total;
-      after = Math.max(last, this.seqs.upTo);
-    }
+  fetchAfter(afterSeq: number, via: MessageSource, pageSize = 200): Promise<number> {
+    return this.#pages.after(afterSeq, via, pageSize);
   }
 
-  async #history(query: string): Promise<Message[]> {
-    this.#d.countHistoryRequest();
-    return (await this.#d.get<{ messages: Message[] }>(historyPaths(this.ns, this.id).history + query)).messages;
+  loadLatest(count = 50): Promise<readonly Message[]> {
+    return this.#pages.latest(count);
   }
 
-  async loadLatest(count = 50): Promise<readonly Message[]> {
-    this.#d.countHistoryRequest();
-    const { messages } = await this.#d.get<{ messages: Message[] }>(`${historyPaths(this.ns, this.id).latest}?count=${count}`);
-    this.loaded = true;
-    // Newest first: the first one anchors the seq range, older ones extend it downwards.
-    for (let i = messages.length - 1; i >= 0; i--) this.accept(messages[i]!, "history");
-    this.#notify();
-    return messages;
+  loadOlder(count = 50): Promise<readonly Message[]> {
+    return this.#pages.older(count);
   }
 
-  async loadOlder(count = 50): Promise<readonly Message[]> {
-    if (!this.seqs.anchored) return this.loadLatest(count);
-    if (this.seqs.low <= 1) return [];
-    const page = await this.#history(`?before_seq=${this.seqs.low}&limit=${count}`);
-    this.loaded = true;
-    for (let i = page.length - 1; i >= 0; i--) this.accept(page[i]!, "history");
-    return page;
+  /** Reads the latest page again (after a resync): see HistoryPages.reread. */
+  reread(): Promise<void> {
+    return this.#pages.reread();
+  }
+
+  fresh(m: Message): void {
+    const cur = this.#byId.get(m.id);
+    if (!cur) this.accept(m, "gap");
+    else if (isNewer(m, cur)) this.#replace(m, m.deleted ? "deleted" : "updated", "gap");
+    else if (!m.deleted && JSON.stringify(m.reactions) !== JSON.stringify(cur.reactions)) this.#replace({ ...cur, reactions: m.reactions }, "reactions", "gap");
   }
 
   seenThrough(seq: number): void {

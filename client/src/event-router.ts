@@ -5,7 +5,7 @@ import type { ServerEventPayload } from "../../src/contract/events.ts";
 import type { CatchUp } from "./catch-up.ts";
 import type { Conversation, Presence } from "./conversation-view.ts";
 import type { Emitter } from "./emitter.ts";
-import { NS_OF_TYPE, type Namespace } from "./paths.ts";
+import type { Namespace } from "./paths.ts";
 import type { ChatClientEvents, EventContext } from "./types.ts";
 
 /** What the router needs from the client. */
@@ -15,7 +15,8 @@ export interface EventRouterDeps {
   conversation(ns: Namespace, id: string): Conversation;
   conversations(): Iterable<Conversation>;
   presence: Map<string, Presence>;
-  unreadTotal(total: number): void;
+  /** `unread_update`: the server's numbers for one conversation and the total. */
+  unreadUpdate(u: ServerEventPayload<"unread_update">): void;
   session(ns: Namespace, s: ServerEventPayload<"session">): void;
   /** `session_ended`: revoked (log in again) or expired (refresh, then reconnect). */
   sessionEnded(reason: ServerEventPayload<"session_ended">["reason"]): void;
@@ -52,7 +53,7 @@ export function createEventRouter(d: EventRouterDeps) {
       }
       case "typing_indicator": {
         const t = payload as ServerEventPayload<"typing_indicator">;
-        if (via === "live") d.conversation(ns, t.conversation_id).typingIndicator(t.user_id, t.is_typing);
+        if (via === "live") d.conversation(ns, t.conversation_id).typingIndicator(t.user_id, t.username, t.is_typing);
         break;
       }
       case "user_presence_update": {
@@ -62,16 +63,18 @@ export function createEventRouter(d: EventRouterDeps) {
         break;
       }
       case "unread_update": {
-        const u = payload as ServerEventPayload<"unread_update">;
-        d.unreadTotal(u.total_unread);
-        d.conversation(NS_OF_TYPE[u.conversation_type], u.conversation_id).setUnread(u);
+        d.unreadUpdate(payload as ServerEventPayload<"unread_update">);
         break;
       }
       case "group_updated": {
         const { group } = payload as ServerEventPayload<"group_updated">;
-        const c = d.conversation("groups", group.id);
-        for (const m of group.members) c.members.add(m.user_id);
-        c.presenceChanged();
+        d.conversation("groups", group.id).setMembers(group.members.map((m) => m.user_id));
+        break;
+      }
+      case "group_member_removed": {
+        const p = payload as ServerEventPayload<"group_member_removed">;
+        const c = d.conversation("groups", p.group_id);
+        if (c.members.delete(p.user_id) && c.memberCount !== null) c.memberCount--;
         break;
       }
       case "session_ended": {

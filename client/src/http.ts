@@ -13,6 +13,11 @@ export interface ApiInit extends Omit<RequestInit, "body"> {
   body?: RequestInit["body"];
   /** Send the bearer token (default true). */
   auth?: boolean;
+  /**
+   * Resolve with the Response itself, body unread (a download: `await res.blob()`), after the
+   * same refresh-and-retry; an error status still rejects with a ChatError.
+   */
+  raw?: boolean;
 }
 
 async function parse(res: Response): Promise<unknown> {
@@ -33,7 +38,7 @@ async function parse(res: Response): Promise<unknown> {
 /** The REST part of a client. */
 export function createHttp(d: { baseUrl: string; fetch: typeof fetch; auth: Auth }) {
   async function send(path: string, init: ApiInit, token: string | null): Promise<Response> {
-    const { json, auth: _auth, headers: given, ...rest } = init;
+    const { json, auth: _auth, raw: _raw, headers: given, ...rest } = init;
     const headers = new Headers(given);
     if (!headers.has("accept")) headers.set("accept", "application/json");
     if (token) headers.set("authorization", `Bearer ${token}`);
@@ -50,25 +55,35 @@ export function createHttp(d: { baseUrl: string; fetch: typeof fetch; auth: Auth
     }
   }
 
+  /** The answer, after one refresh-and-retry if the token was refused as expired. */
+  async function authorized(path: string, init: ApiInit): Promise<Response> {
+    if (init.auth === false) return send(path, init, null);
+    const used = await d.auth.fresh();
+    const res = await send(path, init, used);
+    if (res.status !== 401) return res;
+    const body = (await res
+      .clone()
+      .json()
+      .catch(() => null)) as { error?: { code?: string } } | null;
+    // Expired early, or the clock is off: rotate once and retry once. A revoked session
+    // makes the refresh fail with 401, which ends the session (logged_out).
+    if (!AUTH_CODES.has(body?.error?.code ?? "")) return res;
+    // Another call refreshed meanwhile: its token is ours too (one refresh per burst).
+    const now = d.auth.tokens?.access_token;
+    const token = now && now !== used ? now : (await d.auth.refresh()).access_token;
+    return send(path, init, token);
+  }
+
   return {
     /** Calls the REST API and resolves with the parsed JSON body (null for 204). */
     async request<T = unknown>(path: string, init: ApiInit = {}): Promise<T> {
-      if (init.auth === false) return (await parse(await send(path, init, null))) as T;
-      const used = await d.auth.fresh();
-      const res = await send(path, init, used);
-      if (res.status !== 401) return (await parse(res)) as T;
-      try {
-        return (await parse(res)) as T;
-      } catch (err) {
-        const e = err as ChatError;
-        // Expired early, or the clock is off: rotate once and retry once. A revoked session
-        // makes the refresh fail with 401, which ends the session (logged_out).
-        if (!AUTH_CODES.has(e.code)) throw e;
-        // Another call refreshed meanwhile: its token is ours too (one refresh per burst).
-        const now = d.auth.tokens?.access_token;
-        const token = now && now !== used ? now : (await d.auth.refresh()).access_token;
-        return (await parse(await send(path, init, token))) as T;
-      }
+      return (await parse(await authorized(path, init))) as T;
+    },
+    /** Calls the REST API and resolves with the Response, its body unread; an error status rejects as `request` does. */
+    async raw(path: string, init: ApiInit = {}): Promise<Response> {
+      const res = await authorized(path, init);
+      if (!res.ok) await parse(res);
+      return res;
     },
   };
 }

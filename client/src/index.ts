@@ -4,7 +4,7 @@
 // docs/CLIENT-SDK.md describes the API and the algorithm.
 export { createChatClient } from "./chat-client.ts";
 export type { ChatClient, SendArgs } from "./client-api.ts";
-export type { ConversationView, Presence, SendInput } from "./conversation-view.ts";
+export type { ConversationView, Presence, SendInput, Typist } from "./conversation-api.ts";
 export type { Cursor } from "./catch-up.ts";
 export type { ChatSocket } from "./connection.ts";
 export { ChatError, PERMANENT_CODES } from "./errors.ts";
@@ -20,6 +20,7 @@ export type {
   ChatUser,
   Credentials,
   EventContext,
+  LogoutReason,
   MessageChange,
   MessageInfo,
   MessageSource,
@@ -29,6 +30,7 @@ export type {
   ServerEventListeners,
   Tokens,
 } from "./types.ts";
+export { UNREAD_FANOUT_MAX_MEMBERS } from "../../src/contract/limits.ts";
 // The server's contract, for apps that type their own code with it.
 export type { AckError, AckResponse, AckResult, ClientEventName, ClientEvents, ClientPayload, EventMeta, ServerEventName, ServerEventPayload, ServerEvents } from "../../src/contract/events.ts";
 export type { ChatMode, ConversationType, GroupSummary, Message, MessageKind, PartnerRequest, Reaction, UnreadState, UnreadUpdate, UserCard } from "../../src/contract/models.ts";

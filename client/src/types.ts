@@ -107,6 +107,9 @@ export interface SendFailure {
   error: ChatError;
 }
 
+/** Why the session ended for this client: the app shows its login screen (or, for `user_changed`, starts again from the store). */
+export type LogoutReason = "session_revoked" | "refresh_failed" | "account_suspended" | "no_refresh_token" | "logout" | "user_changed";
+
 /** Listeners of the client's own events. */
 export interface SdkEventListeners {
   /** A message seen for the first time (after dedupe), or a change to one (edit, delete, reactions). */
@@ -115,10 +118,21 @@ export interface SdkEventListeners {
   connected: (info: { ns: Namespace; recovered: boolean }) => void;
   /** A namespace's socket dropped (Socket.IO reconnects by itself unless the session ended). */
   disconnected: (info: { ns: Namespace; reason: string }) => void;
-  /** The session ended (revoked from another device, refresh refused, suspended, logout): the client stopped. */
-  logged_out: (info: { reason: string; error?: ChatError }) => void;
-  /** Every namespace is connected and everything missed while away has been fetched. */
-  caught_up: (info: { recovered: boolean }) => void;
+  /**
+   * The session ended (revoked from another device, refresh refused, suspended, logout): the
+   * client stopped. `user_changed`: another client sharing the store (a tab) logged in as
+   * someone else; the store holds that user's pair, which a new client (no credentials,
+   * no tokens) starts from.
+   */
+  logged_out: (info: { reason: LogoutReason; error?: ChatError }) => void;
+  /**
+   * Every namespace is connected and everything missed while away has been fetched.
+   * `recovered`: Socket.IO replayed it all. `resynced`: the sync was refused (410: the events
+   * missed are gone); the client read again the conversations it holds (history after their
+   * last seq, and the latest page of those the app loaded, for edits and deletes), and the
+   * app should reload its own lists (groups, threads...), whose events are gone too.
+   */
+  caught_up: (info: { recovered: boolean; resynced: boolean }) => void;
   /** A new token pair (after login or refresh): apps that keep tokens elsewhere save it. */
   tokens: (tokens: Tokens) => void;
   /** The outbox changed (a send queued, delivered or dropped). */

@@ -5,7 +5,9 @@
 // kept in memory. Relative imports keep their `.ts` names; browsers do not care about the
 // extension, only about the Content-Type. The SDK's one dependency, `socket.io-client`, is
 // a bare specifier: the web client's import map points it at the Socket.IO server's own
-// ESM build (`/socket.io/socket.io.esm.min.js`), see `importMapHash`.
+// ESM build (`/socket.io/socket.io.esm.min.js`), see `importMapHash`. The SDK's run-time
+// imports of the server's contract (`../../src/contract/limits.ts`: numbers such as the unread
+// fan-out bound) resolve to /src/contract/, which the same map sends to /sdk/contract/.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -14,14 +16,15 @@ import { fileURLToPath } from "node:url";
 import type { RequestHandler } from "express";
 
 export const SDK_DIR = fileURLToPath(new URL("../../client/src/", import.meta.url));
+const CONTRACT_DIR = fileURLToPath(new URL("../contract/", import.meta.url));
 
-/** A module of the SDK: flat directory, plain names, `.ts` (or `.js`, the same module). */
-const MODULE = /^\/([a-z0-9-]+)\.(?:ts|js)$/;
+/** A module of the SDK (flat directory, plain names, `.ts` or `.js`), or of the contract under contract/. */
+const MODULE = /^\/((?:contract\/)?[a-z0-9-]+)\.(?:ts|js)$/;
 
 export function clientSdk(dir = SDK_DIR): RequestHandler {
   const compiled = new Map<string, Promise<{ code: string; etag: string } | null>>();
   const compile = (name: string) =>
-    readFile(`${dir}${name}.ts`, "utf8").then(
+    readFile(name.startsWith("contract/") ? `${CONTRACT_DIR}${name.slice("contract/".length)}.ts` : `${dir}${name}.ts`, "utf8").then(
       (source) => {
         const code = stripTypeScriptTypes(source, { mode: "strip" });
         return { code, etag: `"${createHash("sha256").update(code).digest("base64url").slice(0, 27)}"` };

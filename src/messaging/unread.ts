@@ -6,6 +6,7 @@
 // send one, and a restart loses nothing. The event is ephemeral (not in the sync log): a
 // client that was away reads GET /api/unread or the chat lists. Two updates computed at
 // about the same time may arrive in either order; the next one (or a list) corrects it.
+import { UNREAD_FANOUT_MAX_MEMBERS } from "../contract/limits.ts";
 import type { ConversationType, UnreadState } from "../contract/models.ts";
 import type { Notifier, NamespaceName } from "../events/notifier.ts";
 import { publicIdOf } from "./message.dto.ts";
@@ -14,14 +15,8 @@ import type { MessageRecord, MessageRepository, UnreadRow } from "./message.repo
 /** "Muted for good": a fixed far date, so a mute is always a date and expires the same way. */
 export const MUTED_FOREVER = new Date("9999-12-31T23:59:59.999Z");
 
-/**
- * A new or deleted message sends `unread_update` to every other member only in a
- * conversation of at most this many members; in a larger group, only to the members it
- * mentions (docs/DECISIONS.md: each update reads the recipient's total over all their
- * conversations and is an emit of its own, so a 500-member group would cost 500 of each per
- * message). Reads and mutes always update the member's devices.
- */
-export const UNREAD_FANOUT_MAX_MEMBERS = 25;
+/** The fan-out bound lives in the contract: the client SDK counts big groups' messages by it. */
+export { UNREAD_FANOUT_MAX_MEMBERS };
 
 /** The mute as clients see it: its end, or null when there is none or it has ended. */
 export function activeMute(until: Date | null | undefined, now = Date.now()): string | null {

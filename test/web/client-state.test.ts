@@ -3,7 +3,7 @@
 // (client/src/conversation-view.ts, catch-up.ts): tested here against those modules with the
 // cases the web client's own copy was held to (dedupe by id, seq order, no regression from a
 // replayed event, sync paging from the cursor at the drop, 410). Then what the web client
-// still adds itself: the DM id and the unread counts of big groups.
+// still adds itself: the DM id, and no badge for the conversation being read.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createCatchUp } from "../../client/src/catch-up.ts";
@@ -14,7 +14,7 @@ import type { ChatClientStats } from "../../client/src/types.ts";
 import type { Message } from "../../src/contract/models.ts";
 import { sentState } from "../../src/messaging/message.dto.ts";
 import { createStore, dmIdOf } from "../../web/store.js";
-import { BIG_GROUP, createUnread } from "../../web/unread.js";
+import { createUnread } from "../../web/unread.js";
 
 const other = { id: "u2", username: "bob", display_name: "Bob", avatar_url: null };
 
@@ -199,28 +199,15 @@ describe("what the web client adds", () => {
     assert.equal(dmIdOf("Zed", "amy"), "dm:amy|zed");
   });
 
-  it("counts new messages of a big group itself, once per id, and lets the server's numbers replace them", () => {
+  it("shows no badge for the conversation being read, in its item and in the total", () => {
     const store = createStore();
-    const views = new Map<string, { unread: number; mentioned: boolean; mutedUntil: string | null }>();
-    const client = { unreadTotal: 1, conversation: (ns: string, id: string) => views.get(`${ns}/${id}`) ?? { unread: 0, mentioned: false, mutedUntil: null } };
-    store.reset(client as never);
-    store.state.me = { id: "u1", username: "amy", display_name: "Amy", avatar_url: null, phone: "+1", email: null, partner_id: null };
-    const members = (n: number) => Array.from({ length: n }, (_, i) => ({ user_id: `x${i}`, role: "member" }));
-    store.state.groups = [{ id: "big", members: members(BIG_GROUP + 2) }, { id: "small", members: members(3) }] as never;
+    const view = { unread: 2, mentioned: true, mutedUntil: null, subscribe: () => () => {} };
+    store.reset({ unreadTotal: 5, conversation: () => view } as never);
+    const conv = store.conversation({ ns: "groups", id: "g", title: "G" });
     const unread = createUnread(store);
-    const g = (id: string, seq: number, over: Partial<Message> = {}) => msg(seq, { conversation_id: id, conversation_type: "group", ...over });
-    assert.equal(unread.countNew("groups", g("big", 1), false), true);
-    assert.equal(unread.countNew("groups", g("big", 1), false), false, "a replay counts once");
-    assert.equal(unread.countNew("groups", g("small", 1), false), false, "small groups get updates");
-    assert.equal(unread.countNew("groups", g("big", 2, { mentions: ["u1"] }), false), false, "a mention gets an update");
-    assert.equal(unread.countNew("groups", g("big", 3), true), false, "not while reading it");
-    assert.equal(unread.countNew("groups", g("big", 4), false), true);
-    assert.equal(unread.of("groups", "big").unread_count, 2);
-    assert.equal(unread.shownTotal(null), 3);
-    unread.uncount(g("big", 4));
-    assert.equal(unread.of("groups", "big").unread_count, 1);
-    views.set("groups/big", { unread: 5, mentioned: false, mutedUntil: null });
-    unread.settled("groups/big"); // an unread_update: the server's count includes ours
-    assert.equal(unread.of("groups", "big").unread_count, 5);
+    assert.deepEqual(unread.shown("groups", "g", null), { unread_count: 2, mentioned: true, muted_until: null });
+    assert.equal(unread.shown("groups", "g", conv.key).unread_count, 0);
+    assert.equal(unread.shownTotal(null), 5);
+    assert.equal(unread.shownTotal(conv.key), 3);
   });
 });

@@ -108,7 +108,7 @@ export function createConversationView(d) {
     actions.hidden = conv.type !== "couple";
     if (conv.type === "couple") modeSelect.value = conv.mode ?? "normal";
     ping.hidden = conv.type !== "couple";
-    if (conv.type === "group") subtitle.textContent = `${conv.members.length || "?"} members`;
+    if (conv.type === "group") subtitle.textContent = `${conv.view.memberCount ?? "?"} members`;
     else if (conv.partner) {
       const p = store.client?.presence(conv.partner.id);
       const where = conv.type === "couple" && p ? (p.status === "online" ? "● online" : p.last_seen ? `last seen ${shortTime(p.last_seen)}` : "offline") : `@${conv.partner.username}`;
@@ -167,17 +167,16 @@ export function createConversationView(d) {
 
   /** @param {Conversation} conv */
   function renderTyping(conv) {
-    const names = conv.view.typing.map((id) => (conv.partner?.id === id ? conv.partner.display_name : (store.state.usernames.get(id) ?? "Someone")));
+    const names = conv.view.typingUsers.map((t) => (conv.partner?.id === t.user_id ? conv.partner.display_name : t.username));
     typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
   }
 
   /**
-   * The SDK's outbox entries of this chat (a copy the server already stored, seen in a page
-   * loaded meanwhile, is shown as the message), then the sends refused for good.
+   * The SDK's pending sends of this chat (those whose message the view holds are left out by
+   * the SDK), then the sends refused for good.
    * @param {Conversation} conv @returns {PendingMessage[]}
    */
   function pendingOf(conv) {
-    const held = new Set(conv.view.messages.map((m) => m.client_message_id));
     /** @type {"sending" | "waiting"} */
     const status = store.client?.connected(conv.ns) ? "sending" : "waiting";
     /** @param {{ client_message_id: string, payload: { [k: string]: unknown } }} e */
@@ -186,7 +185,7 @@ export function createConversationView(d) {
       return { client_message_id: e.client_message_id, text: String(e.payload.text ?? ""), reply_preview: replyTo ? `${replyTo.sender.display_name}: ${replyTo.text.slice(0, 80)}` : null };
     };
     return [
-      ...conv.view.pending.filter((e) => !held.has(e.client_message_id)).map((e) => ({ ...item(e), status })),
+      ...conv.view.pending.map((e) => ({ ...item(e), status })),
       ...[...conv.failed.values()].map((f) => ({ ...item(f), status: /** @type {const} */ ("failed"), error: f.error })),
     ];
   }
@@ -247,11 +246,12 @@ export function createConversationView(d) {
 
     emptyHint.hidden = items.length > 0;
     emptyHint.textContent = "No messages yet. Say hi!";
-    olderStatus.textContent = conv.loadingOlder ? "Loading older messages…" : conv.loaded && !conv.view.hasOlder && items.length ? "This is the beginning of the conversation." : "";
+    const { loaded, loading, hasOlder } = conv.view;
+    olderStatus.textContent = loading && loaded ? "Loading older messages…" : loaded && !hasOlder && items.length ? "This is the beginning of the conversation." : "";
 
     if (atBottom || before.first === null) scroller.scrollTop = scroller.scrollHeight;
     else if (before.first !== list.firstElementChild) scroller.scrollTop = before.top + (scroller.scrollHeight - before.height); // older page prepended
-    if (conv.loaded && conv.view.hasOlder && scroller.scrollHeight <= scroller.clientHeight) void messaging.loadOlder(conv);
+    if (loaded && hasOlder && scroller.scrollHeight <= scroller.clientHeight) void messaging.loadOlder(conv);
   }
 
   function render() {
