@@ -8,6 +8,7 @@ import { createApi } from "./api.js";
 import { createDirectory } from "./directory.js";
 import { listen } from "./events.js";
 import { createMessaging } from "./messaging.js";
+import { createPastChats } from "./past-chats.js";
 import { createPush } from "./push.js";
 import { createSafety } from "./safety.js";
 import { createChatClient, localStorageStore } from "./sdk.js";
@@ -41,11 +42,12 @@ const unread = createUnread(store);
 const toast = createToasts();
 const api = createApi(store);
 const messaging = createMessaging({ store, toast });
-const directory = createDirectory({ store, api, messaging, toast });
+const pastChats = createPastChats({ store, api, messaging, toast });
+const directory = createDirectory({ store, api, messaging, pastChats, toast });
 const safety = createSafety({ store, api, toast, reloadMe: () => directory.loadMe() });
 
 const auth = createAuthView({ start: (opts) => begin(opts) });
-const sidebar = createSidebarView({ store, directory, unread, readingKey: () => messaging.readingKey() });
+const sidebar = createSidebarView({ store, directory, pastChats, unread, readingKey: () => messaging.readingKey() });
 const reportView = createReportView({ safety });
 const reportsView = createReportsView({ api });
 const settings = createSettingsView({
@@ -252,6 +254,7 @@ async function restoreActive() {
   if (!raw) return;
   const saved = JSON.parse(raw);
   if (saved.ns === "couples" && saved.id === store.state.coupleChatId) await directory.openCouple();
+  else if (saved.ns === "couples" && pastChats.has(saved.id)) await pastChats.open(saved.id);
   else if (saved.ns === "groups" && store.state.groups.some((g) => g.id === saved.id && g.is_member !== false)) await directory.openGroup(saved.id);
   else if (saved.ns === "dm" && saved.partner) await directory.openDm(saved.partner);
 }

@@ -1,6 +1,7 @@
 // @ts-check
 // Everything around the conversations: who I am, my partner and partner requests, finding
-// people, groups and DM threads, unread counts and mutes. All of it is REST; live changes
+// people, groups and DM threads, unread counts and mutes (past couple chats: past-chats.js,
+// read again here whenever a partnership starts or ends). All of it is REST; live changes
 // arrive as events (partner_request, partner_linked, group_updated, unread_update, ...) and
 // land here to be reloaded.
 
@@ -19,7 +20,7 @@ const HOUR_MS = 3_600_000;
 /** @param {unknown} err @param {number[]} statuses */
 const statusIn = (err, statuses) => statuses.includes(/** @type {{ status?: number }} */ (err)?.status ?? 0);
 
-/** @param {{ store: Store, api: Api, messaging: Messaging, toast: (text: string) => void }} d */
+/** @param {{ store: Store, api: Api, messaging: Messaging, pastChats: import("./past-chats.js").PastChats, toast: (text: string) => void }} d */
 export function createDirectory(d) {
   const { store, api } = d;
   const { state } = store;
@@ -38,7 +39,7 @@ export function createDirectory(d) {
   const self = {
     async loadAll() {
       await self.loadMe();
-      await Promise.all([self.loadPartner(), self.loadRequests(), self.loadGroups(), self.loadThreads()]);
+      await Promise.all([self.loadPartner(), self.loadRequests(), self.loadGroups(), self.loadThreads(), d.pastChats.load()]);
     },
 
     /** Every conversation's unread count, mention flag and mute, and the total (replaces what we hold). */
@@ -68,8 +69,13 @@ export function createDirectory(d) {
       if (!me) return false;
       if (type === "couple") {
         if (state.coupleChatId !== id) await self.loadPartner();
-        if (state.coupleChatId !== id) return false;
-        await self.openCouple();
+        if (state.coupleChatId === id) {
+          await self.openCouple();
+          return true;
+        }
+        if (!d.pastChats.has(id)) await d.pastChats.load();
+        if (!d.pastChats.has(id)) return false;
+        await d.pastChats.open(id);
         return true;
       }
       if (type === "group") {
@@ -162,14 +168,15 @@ export function createDirectory(d) {
       attempt("Answer", async () => {
         await api.post(`/api/partners/requests/${requestId}/respond`, { action });
         await self.loadMe();
-        await Promise.all([self.loadRequests(), self.loadPartner()]);
+        await Promise.all([self.loadRequests(), self.loadPartner(), d.pastChats.load()]);
       }),
 
     /** @param {UserCard} partner @param {string | null} chatId */
     async partnerLinked(partner, chatId) {
       d.toast(`💞 You and ${partner.display_name} are partners now`);
       await self.loadMe();
-      await Promise.all([self.loadPartner(), self.loadRequests()]);
+      // Linking again with a former partner reopens that chat: it leaves the past chats.
+      await Promise.all([self.loadPartner(), self.loadRequests(), d.pastChats.load()]);
       if (chatId && !store.active) await self.openCouple();
     },
 
@@ -182,7 +189,7 @@ export function createDirectory(d) {
       const name = state.partner?.id === p.partner_id ? state.partner.display_name : "your partner";
       d.toast(p.ended_by === state.me?.id ? `You and ${name} broke up. Your chat is read-only now.` : `${name} ended the partnership. Your chat is read-only now.`);
       await self.loadMe().catch(() => {});
-      await Promise.all([self.loadPartner(), self.loadRequests()]).catch(() => {});
+      await Promise.all([self.loadPartner(), self.loadRequests(), d.pastChats.load()]).catch(() => {}); // the chat joins the past ones
     },
 
     openCouple: () =>

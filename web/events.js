@@ -55,6 +55,7 @@ export function listen(client, store, hooks) {
   client.on("user_profile_update", ({ user }) => {
     if (state.partner?.id === user.id) state.partner = { ...state.partner, ...user };
     for (const conv of state.conversations.values()) if (conv.partner?.id === user.id) conv.partner = { ...conv.partner, ...user };
+    for (const past of state.pastChats) if (past.with?.id === user.id) past.with = { ...past.with, ...user };
     sidebar();
   });
   client.on("partner_request", () => hooks.requestsChanged());

@@ -1,5 +1,5 @@
 // @ts-check
-// What the app holds beside the SDK: who I am, my partner and requests, groups, DM threads,
+// What the app holds beside the SDK: who I am, my partner and requests, past couple chats, groups, DM threads,
 // and per conversation what only the app knows (title, chat mode, read receipts, members,
 // a closed couple chat, sends refused for good). Messages, pending sends, unread counts,
 // typing, presence, group sizes and loading state are the SDK's conversation views (`conv.view`), which dedupe and order.
@@ -33,6 +33,8 @@ function newState() {
     coupleChatId: null,
     /** @type {{ incoming: PartnerRequest[], outgoing: PartnerRequest[] }} */
     requests: { incoming: [], outgoing: [] },
+    /** Couple chats closed by a break-up (read-only history). @type {import("./past-chats.js").PastChat[]} */
+    pastChats: [],
     /** @type {(GroupSummary & { is_member?: boolean })[]} */
     groups: [],
     /** @type {{ dm_id: string, with: UserCard | null, latest: Message | null }[]} */

@@ -111,7 +111,8 @@ export function createConversationView(d) {
     if (conv.type === "group") subtitle.textContent = `${conv.view.memberCount ?? "?"} members`;
     else if (conv.partner) {
       const p = store.client?.presence(conv.partner.id);
-      const where = conv.type === "couple" && p ? (p.status === "online" ? "● online" : p.last_seen ? `last seen ${shortTime(p.last_seen)}` : "offline") : `@${conv.partner.username}`;
+      // A former partner's presence is no longer ours to show (a closed chat).
+      const where = conv.type === "couple" && !conv.closed && p ? (p.status === "online" ? "● online" : p.last_seen ? `last seen ${shortTime(p.last_seen)}` : "offline") : `@${conv.partner.username}`;
       subtitle.textContent = conv.partner.mood ? `${where} · mood: ${conv.partner.mood}` : where;
       subtitle.dataset.presence = p?.status ?? "";
     } else subtitle.textContent = "";
@@ -202,6 +203,7 @@ export function createConversationView(d) {
       const ctx = {
         own: m.sender.id === me,
         showSender: conv.type === "group",
+        readOnly: Boolean(conv.closed),
         myId: me,
         seen: seen.get(m.id) ?? null,
         onReply: (/** @type {Message} */ x) => setCompose({ kind: "reply", message: x }),

@@ -26,11 +26,14 @@ const deleteArmedUntil = new Map();
  *   onReact(m: Message, emoji: string): void,
  *   onEdit(m: Message): void,
  *   onDelete(m: Message): void,
+ *   readOnly?: boolean,
  *   blockedSender?: boolean,
  *   onReport?(m: Message): void,
  *   onBlock?(m: Message): void,
  *   moderation?: { senderMuted: boolean, onBan(m: Message): void, onMute(m: Message, hours: number): void },
  * }} MessageContext
+ * `readOnly`: a couple chat closed by a break-up: no reply, reaction or edit (the server refuses
+ *   them); deleting one's own message and reporting stay.
  * `blockedSender`: the sender is someone I blocked (a group we share): shown as a stub.
  * `onReport`, `onBlock`: offered on other people's messages when set.
  * `moderation`: set in a group I own or administer, on other people's messages: ban or mute the sender.
@@ -38,7 +41,7 @@ const deleteArmedUntil = new Map();
 
 /** A signature of everything the rendering depends on: re-render only when it changes. @param {Message} m @param {MessageContext} ctx */
 export function messageVersion(m, ctx) {
-  return JSON.stringify([m.text, m.edited, m.deleted, m.reactions, m.reply_to?.message_id, ctx.seen, ctx.showSender, m.sender.avatar_url, mentionsMe(m, ctx), Boolean(ctx.blockedSender), ctx.moderation?.senderMuted ?? null]);
+  return JSON.stringify([m.text, m.edited, m.deleted, m.reactions, m.reply_to?.message_id, ctx.seen, ctx.showSender, m.sender.avatar_url, mentionsMe(m, ctx), Boolean(ctx.readOnly), Boolean(ctx.blockedSender), ctx.moderation?.senderMuted ?? null]);
 }
 
 /** Whether the message names me with an @username (groups; an edit may add or drop it). @param {Message} m @param {MessageContext} ctx */
@@ -85,7 +88,7 @@ export function renderMessage(m, ctx) {
   if (!m.deleted) {
     const chips = Object.entries(summary(m.reactions)).map(([emoji, count]) => {
       const mine = m.reactions[ctx.myId]?.emoji === emoji;
-      return h("li", {}, h("button", { type: "button", class: `chip${mine ? " mine" : ""}`, "aria-pressed": String(mine), "aria-label": `${emoji} ${count}${mine ? ", yours" : ""}`, onclick: () => ctx.onReact(m, emoji) }, `${emoji} ${count}`));
+      return h("li", {}, h("button", { type: "button", class: `chip${mine ? " mine" : ""}`, disabled: Boolean(ctx.readOnly), "aria-pressed": String(mine), "aria-label": `${emoji} ${count}${mine ? ", yours" : ""}`, onclick: () => ctx.onReact(m, emoji) }, `${emoji} ${count}`));
     });
     if (chips.length) li.append(h("ul", { class: "reactions", "aria-label": "Reactions" }, ...chips));
     if (m.seq !== null) li.append(actions(m, ctx));
@@ -127,9 +130,9 @@ function actions(m, ctx) {
     reactBtn.setAttribute("aria-expanded", String(!palette.hidden));
     if (!palette.hidden) /** @type {HTMLElement | null} */ (palette.querySelector("button"))?.focus();
   } }, "☺ React");
-  const buttons = [h("button", { type: "button", class: "ghost", title: "Reply", onclick: () => ctx.onReply(m) }, "↩ Reply"), reactBtn];
+  const buttons = ctx.readOnly ? [] : [h("button", { type: "button", class: "ghost", title: "Reply", onclick: () => ctx.onReply(m) }, "↩ Reply"), reactBtn];
   if (ctx.own) {
-    buttons.push(h("button", { type: "button", class: "ghost", title: "Edit", onclick: () => ctx.onEdit(m) }, "✎ Edit"));
+    if (!ctx.readOnly) buttons.push(h("button", { type: "button", class: "ghost", title: "Edit", onclick: () => ctx.onEdit(m) }, "✎ Edit"));
     // Two steps instead of confirm(): a dialog would block the page (and automated tests).
     const armed = () => (deleteArmedUntil.get(m.id) ?? 0) > Date.now();
     const del = h("button", { type: "button", class: "ghost danger", title: "Delete", "data-armed": armed() ? "1" : false, onclick: () => {

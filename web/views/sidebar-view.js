@@ -1,8 +1,9 @@
 // @ts-check
-// The sidebar: my profile and avatar, my partner (or partner requests), looking people up,
-// groups and DM threads, each conversation with its unread count (a distinct mark when it
-// mentions me; quieter when muted). Forms are static in index.html; only the lists are
-// re-rendered, so typing in a box is never interrupted by a live update.
+// The sidebar: my profile and avatar, my partner (or partner requests), past couple chats
+// (closed by a break-up: read-only history), looking people up, groups and DM threads,
+// each conversation with its unread count (a distinct mark when it mentions me; quieter when
+// muted). Forms are static in index.html; only the lists are re-rendered, so typing in a box
+// is never interrupted by a live update.
 
 import { conversationKey, dmIdOf } from "../store.js";
 import { isMuted, muteLabel } from "../unread.js";
@@ -14,11 +15,13 @@ import { avatar, byId, fillAvatar, h, shortTime, typedById } from "./dom.js";
 
 /** @typedef {import("../types.js").Namespace} Namespace */
 
-/** @param {{ store: Store, directory: Directory, unread: import("../unread.js").Unread, readingKey: () => string | null }} d */
+/** @param {{ store: Store, directory: Directory, pastChats: import("../past-chats.js").PastChats, unread: import("../unread.js").Unread, readingKey: () => string | null }} d */
 export function createSidebarView(d) {
   const { store, directory } = d;
   const { state } = store;
   const partnerBox = byId("partner-box");
+  const pastPanel = byId("past-panel");
+  const pastList = byId("past-list");
   const groupList = byId("group-list");
   const dmList = byId("dm-list");
   const lookupResult = byId("lookup-result");
@@ -84,6 +87,27 @@ export function createSidebarView(d) {
       ...outgoing.map((r) => h("p", { class: "muted small" }, "Waiting for ", h("strong", { text: r.recipient.display_name }), " to answer…")),
     );
     if (incoming.length + outgoing.length === 0) partnerBox.append(h("p", { class: "muted small", text: "No partner yet. Find someone below and send a partner request." }));
+  }
+
+  /** The former partner's name and the last message's time; hidden while there are none. */
+  function renderPast() {
+    pastPanel.hidden = state.pastChats.length === 0;
+    pastList.replaceChildren(
+      ...state.pastChats.map((c) => {
+        const name = c.with?.display_name ?? "Former partner";
+        return h(
+          "li",
+          {},
+          h(
+            "button",
+            { type: "button", class: "item", "data-past-chat": c.id, "data-muted": mutedAttr("couples", c.id), "aria-current": current(conversationKey("couples", c.id)), onclick: () => void d.pastChats.open(c.id) },
+            avatar(c.with ?? { display_name: name }),
+            h("span", { class: "item-main" }, h("span", { class: "strong", text: name }), h("span", { class: "muted small", text: c.last_message_at ? `last message ${shortTime(c.last_message_at)}` : "no messages" })),
+            ...marks("couples", c.id),
+          ),
+        );
+      }),
+    );
   }
 
   function renderGroups() {
@@ -178,6 +202,7 @@ export function createSidebarView(d) {
     render() {
       renderMe();
       renderPartner();
+      renderPast();
       renderGroups();
       renderThreads();
     },
