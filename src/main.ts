@@ -26,7 +26,7 @@ async function main() {
   const log = createLogger(config.log.level);
   installProcessGuards(log);
 
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, log);
   const redis = config.redis.url ? createRedis(config.redis.url, log, "app") : undefined;
   const secrets = resolveSecrets(config.auth, config.dataDir);
 

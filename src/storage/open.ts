@@ -3,6 +3,7 @@
 // so the embedded mode never loads mongoose.
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import type { Logger } from "../infra/logger.ts";
 import type { Storage } from "./storage.ts";
 
 export const DEFAULT_SQLITE_FILE = "chat.sqlite";
@@ -11,10 +12,10 @@ export function sqlitePath(config: Config): string {
   return config.db.sqliteFile ?? join(config.dataDir, DEFAULT_SQLITE_FILE);
 }
 
-export async function openStorage(config: Config): Promise<Storage> {
+export async function openStorage(config: Config, log?: Logger): Promise<Storage> {
   if (config.db.uri) {
     const { openMongoStorage } = await import("./mongo/open.ts");
-    return openMongoStorage({ uri: config.db.uri, operationTimeoutMs: config.db.operationTimeoutMs });
+    return openMongoStorage({ uri: config.db.uri, operationTimeoutMs: config.db.operationTimeoutMs, log });
   }
   const { openSqliteStorage } = await import("./sqlite/open.ts");
   return openSqliteStorage({ path: sqlitePath(config), synchronous: config.db.sqliteSynchronous });

@@ -23,6 +23,7 @@ import { mongoAccountDeletions } from "./account-deletions.ts";
 import { mongoBlocks } from "./blocks.ts";
 import { mongoAudit } from "./audit.ts";
 import { mongoUsers } from "./users.ts";
+import { watchMonitors } from "./monitor-watchdog.ts";
 
 // Filters hold only fields the schemas declare (an unknown one is dropped, not matched
 // against nothing). Input reaches filters as plain strings (zod), and lookups keyed by what
@@ -35,6 +36,8 @@ export interface MongoStorageOptions {
   operationTimeoutMs?: number;
   /** Called with the shape of every query issued (query-shapes.ts; the shape test). */
   onQuery?: (shape: QueryShape) => void;
+  /** Where a restart of the driver's wedged server monitoring is reported (monitor-watchdog.ts). */
+  log?: { warn(details: object, msg: string): void };
 }
 
 export async function openMongoStorage(o: MongoStorageOptions): Promise<Storage> {
@@ -67,7 +70,13 @@ export async function openMongoStorage(o: MongoStorageOptions): Promise<Storage>
     // Every index exists before the first operation relies on it (the unique ones are what
     // the guarantees rest on).
     await Promise.all(Object.values(models).map((m) => m.init()));
-    return assemble(conn, models);
+    const client = conn.getClient();
+    const watchdog = watchMonitors(client, {
+      connectTimeoutMS: client.options.connectTimeoutMS,
+      heartbeatFrequencyMS: client.options.heartbeatFrequencyMS,
+      onEvent: (e) => o.log?.warn({ module: "storage", ...e }, e.type === "wedged" ? "database monitoring wedged: reconnecting the client" : "database reconnect failed"),
+    });
+    return assemble(conn, models, () => watchdog.stop());
   } catch (err) {
     await conn.close().catch(() => {});
     const mapped = toStorageError(err);
@@ -75,7 +84,7 @@ export async function openMongoStorage(o: MongoStorageOptions): Promise<Storage>
   }
 }
 
-function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>): Storage {
+function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>, stopWatchdog: () => void): Storage {
   const claims = createClaims(m.claims);
   return {
     kind: "mongo",
@@ -112,6 +121,9 @@ function assemble(conn: mongoose.Connection, m: ReturnType<typeof defineModels>)
         throw toStorageError(err);
       }
     },
-    close: () => conn.close(),
+    close: () => {
+      stopWatchdog();
+      return conn.close();
+    },
   };
 }
