@@ -99,6 +99,7 @@ export function createGroupService(d: GroupDeps) {
     // member is no longer in it, and must still learn it through sync.
     await d.notifier.toUsers("groups", before, "group_member_removed", { group_id: groupId, user_id: memberId });
     await d.groups.touch(groupId, new Date());
+    await d.readStates.left(target(groupId), [memberId]);
     return true;
   }
 
@@ -186,6 +187,7 @@ export function createGroupService(d: GroupDeps) {
       await d.sanctions?.clearGroup(groupId);
       await d.groups.remove(groupId);
       await d.window.invalidate(groupKey(groupId));
+      await d.readStates.left(target(groupId), memberIds);
     },
 
     async join(userId: string, groupId: string) {

@@ -8,7 +8,7 @@ import { AppError, notFound } from "../shared/errors.ts";
 import type { ConversationRef } from "./conversation-policy.ts";
 import type { ConversationRepository } from "./conversation.repository.ts";
 import type { MessageRepository } from "./message.repository.ts";
-import { activeMute, createUnreadUpdates, summarize, toUnreadState, type UserUnread } from "./unread.ts";
+import { activeMute, createUnreadUpdates, summarize, toUnreadState, type UnreadTarget, type UserUnread } from "./unread.ts";
 
 export function createReadStateService(d: { conversations: ConversationRepository; messages: MessageRepository; notifier: Notifier }) {
   const updates = createUnreadUpdates({ messages: d.messages, notifier: d.notifier });
@@ -43,6 +43,9 @@ export function createReadStateService(d: { conversations: ConversationRepositor
     },
 
     unreadOf,
+
+    /** The users are no longer in the conversation: their devices drop its count from the total. */
+    left: (target: UnreadTarget, userIds: readonly string[]) => updates.afterLeave(target, userIds),
 
     /** The user's unread messages over all conversations: the push badge. */
     async unreadTotal(userId: string): Promise<number> {

@@ -99,6 +99,21 @@ export function createUnreadUpdates(d: { messages: MessageRepository; notifier: 
       await send(target, await recipients(target, before), (row) => row.read_seq < before.seq);
     },
 
+    /**
+     * The users left the conversation (removed, or it was deleted): its count is gone from
+     * their total. Each gets the conversation at zero and their new total (one batched read).
+     */
+    async afterLeave(target: UnreadTarget, userIds: readonly string[]) {
+      if (userIds.length === 0) return;
+      const totals = new Map<string, number>(userIds.map((id) => [id, 0]));
+      for (const r of await d.messages.unreadOfUsers(userIds)) if (r.conversation_key !== target.key) totals.set(r.user_id, (totals.get(r.user_id) ?? 0) + r.unread);
+      await Promise.all(
+        [...totals].map(([userId, total]) =>
+          d.notifier.toUsers(target.ns, [userId], "unread_update", { conversation_id: target.publicId, conversation_type: target.type, unread_count: 0, mentioned: false, muted_until: null, total_unread: total }, { durable: false }),
+        ),
+      );
+    },
+
     /** An edit changed who the message mentions: those added or dropped who have not read it. */
     async afterEdit(target: UnreadTarget, before: MessageRecord, after: MessageRecord) {
       const changed = [...before.mentions.filter((id) => !after.mentions.includes(id)), ...after.mentions.filter((id) => !before.mentions.includes(id))];

@@ -52,6 +52,32 @@ describe("unread across one user's devices", () => {
   });
 });
 
+describe("unread when a group goes away", () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  after(() => stack && stopWhenDrained(stack));
+
+  it("a member removed, and the members of a deleted group, get the group at zero and their total without it", async () => {
+    stack = await startStack();
+    const [owner, m1, m2] = await Promise.all([buildUser(stack.api), buildUser(stack.api), buildUser(stack.api)]);
+    const [g1, g2] = [await buildGroup(stack.api, owner, [m1, m2]), await buildGroup(stack.api, owner, [m1])];
+    for (const [g, text] of [[g1, "one"], [g1, "two"], [g2, "three"]] as const) assert.equal((await stack.api.post(`/api/messages/${g}`, { text }, owner.token)).status, 201);
+    const [s1, s2] = await Promise.all([connectReady(stack.url, "groups", m1.token), connectReady(stack.url, "groups", m2.token)]);
+    assert.equal((await unreadSummary(stack.api, m1.token)).total, 3);
+
+    const removed = nextUnread(s1, g1, (u) => u.unread_count === 0);
+    assert.equal((await stack.api.del(`/api/groups/${g1}/members/${m1.id}`, owner.token)).status, 200);
+    assert.deepEqual(await removed, { conversation_id: g1, conversation_type: "group", unread_count: 0, mentioned: false, muted_until: null, total_unread: 1 });
+    assert.equal((await unreadSummary(stack.api, m1.token)).total, 1, "GET /api/unread agrees");
+
+    const deleted = [nextUnread(s1, g2, (u) => u.unread_count === 0), nextUnread(s2, g1, (u) => u.unread_count === 0)];
+    assert.equal((await stack.api.del(`/api/groups/${g2}`, owner.token)).status, 204);
+    assert.equal((await deleted[0]).total_unread, 0);
+    assert.equal((await stack.api.del(`/api/groups/${g1}`, owner.token)).status, 204);
+    assert.equal((await deleted[1]).total_unread, 0);
+    closeAll(s1, s2);
+  });
+});
+
 describe("unread after a restart on the same DATA_DIR", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "unread-restart-"));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
