@@ -55,7 +55,8 @@ export function connectionLifecycle(ns: NamespaceName, d: ConnectionDeps, ctx: R
 
     // Sent on every connect so that even a client that never received another event has an
     // offset to recover from, and knows where its event stream stands.
-    socket.emit("session", { user_id: userId, recovered: socket.recovered, epoch: await d.eventLog.epoch(), last_event_seq: await d.eventLog.lastSeq() });
+    const { epoch, lastSeq } = await d.eventLog.streamPosition();
+    socket.emit("session", { user_id: userId, recovered: socket.recovered, epoch, last_event_seq: lastSeq });
   }
 
   return {

@@ -50,6 +50,8 @@ export interface SessionRepository {
    * device and address. Nothing for an unknown id.
    */
   touchSession(id: string, at: Date, client?: SessionClient): Promise<void>;
+  /** touchSession without a client for many sessions in one write (the first uses on a node, after another died). */
+  touchSessions(ids: readonly string[], at: Date): Promise<void>;
   /** Marks it revoked unless it already is; true when this call revoked it. */
   revokeSession(id: string, reason: string, at: Date): Promise<boolean>;
   addRefreshToken(t: { id: string; session_id: string; user_id: string; expires_at: Date }): Promise<void>;

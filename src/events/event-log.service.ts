@@ -3,6 +3,7 @@
 // GET /api/events/sync. Positions are gap-free and become visible in order (see
 // event.repository.ts), so a sync page can always move its cursor to the head it read.
 import { AppError } from "../shared/errors.ts";
+import { createCoalescer } from "../shared/read-batcher.ts";
 import type { EventRecord, EventRepository } from "./event.repository.ts";
 
 export interface AppendInput {
@@ -29,14 +30,29 @@ export function createEventLog(d: { events: EventRepository; retentionSec: numbe
     created_at: r.created_at.toISOString(),
   });
 
+  // The stream document and the head, read together and shared by every caller waiting
+  // (src/shared/read-batcher.ts): each socket connect and each sync asks, and after a node
+  // dies thousands do at once (on FerretDB the head is a scan of the events). The read
+  // starts after its callers asked, so no one gets a head older than a read of its own.
+  const position = createCoalescer(async (callers: unknown[]) => {
+    const [stream, head] = await Promise.all([d.events.stream(), d.events.head()]);
+    return callers.map(() => ({ stream, head }));
+  });
+
   return {
     async epoch(): Promise<string> {
-      return (await d.events.stream()).epoch;
+      return (await position(null)).stream.epoch;
     },
 
     /** Where a new client's stream starts: every position written so far. */
-    lastSeq(): Promise<number> {
-      return d.events.head();
+    async lastSeq(): Promise<number> {
+      return (await position(null)).head;
+    },
+
+    /** epoch() and lastSeq() from one read (what a socket's `session` event carries). */
+    async streamPosition(): Promise<{ epoch: string; lastSeq: number }> {
+      const p = await position(null);
+      return { epoch: p.stream.epoch, lastSeq: p.head };
     },
 
     /** Appends an event; resolves with its position once it is written. */
@@ -51,7 +67,8 @@ export function createEventLog(d: { events: EventRepository; retentionSec: numbe
 
     /** Events after `since` visible to a user who is a member of `conversationKeys`, paged. */
     async sync(userId: string, conversationKeys: readonly string[], since: number, epoch: string | undefined, limit: number): Promise<SyncPage> {
-      const stream = await d.events.stream();
+      // The head with the stream: every position up to it is visible to the query that follows.
+      const { stream, head } = await position(null);
       if (epoch !== undefined && epoch !== stream.epoch) {
         throw new AppError("resync_required", "The event stream was reset (epoch changed); refetch history", { epoch: stream.epoch });
       }
@@ -62,8 +79,6 @@ export function createEventLog(d: { events: EventRepository; retentionSec: numbe
         });
       }
       const take = Math.min(Math.max(limit, 1), d.maxPage);
-      // The head first: every position up to it is visible to the query that follows.
-      const head = await d.events.head();
       const rows = await d.events.after(since, userId, conversationKeys, take + 1);
       const page = rows.slice(0, take);
       const full = rows.length > take;

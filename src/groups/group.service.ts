@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { GroupSummary } from "../contract/models.ts";
 import type { Notifier } from "../events/notifier.ts";
 import type { ConversationRepository, MemberRecord, MemberRole } from "../messaging/conversation.repository.ts";
+import { createConversationKeys } from "../messaging/conversation-keys.ts";
 import type { LatestWindow } from "../messaging/latest-window.ts";
 import type { ReadStateService } from "../messaging/read-state.service.ts";
 import type { PushTriggers } from "../push/push-triggers.ts";
@@ -49,6 +50,8 @@ export function toGroupSummary(g: GroupRecord, members: readonly MemberRecord[])
 }
 
 export function createGroupService(d: GroupDeps) {
+  // Every /groups connect asks (a reconnect storm: thousands at once), so reads are shared.
+  const memberKeys = createConversationKeys(d.conversations);
   const target = (groupId: string, memberIds: string[] = []) => ({ ns: "groups" as const, key: groupKey(groupId), publicId: groupId, type: "group" as const, memberIds });
 
   /** The group as the caller may see it, with the caller's role (null: not a member). */
@@ -120,7 +123,7 @@ export function createGroupService(d: GroupDeps) {
     /** The ids of the groups the user is a member of (the rooms a /groups socket joins). */
     async groupIdsOf(userId: string): Promise<string[]> {
       const prefix = groupKey("");
-      return (await d.conversations.keysOf(userId)).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+      return (await memberKeys.of(userId)).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
     },
 
     /** The visible groups with the caller's unread state in each (none where not a member), and the caller's unread total over all conversations. */

@@ -3,6 +3,7 @@
 import { Router } from "express";
 import type { EventLog } from "../events/event-log.service.ts";
 import { syncPage, syncQuery } from "../events/event.schemas.ts";
+import { createConversationKeys } from "../messaging/conversation-keys.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
 import type { SenderRedaction } from "../messaging/deleted-senders.ts";
 import type { Metrics } from "../infra/metrics.ts";
@@ -11,6 +12,8 @@ import { defineRoute, type RouteKit } from "./route.ts";
 
 export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics; maxPage: number; redaction: Pick<SenderRedaction, "events"> }): Router {
   const r: RouteKit = { ...kit, router: Router() };
+  // A node's death sends thousands of syncs at once: their membership reads are shared.
+  const memberKeys = createConversationKeys(d.conversations);
   defineRoute(
     r,
     {
@@ -25,7 +28,7 @@ export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: Event
     },
     async ({ caller, query }) => {
       try {
-        const keys = await d.conversations.keysOf(caller.userId);
+        const keys = await memberKeys.of(caller.userId);
         const page = await d.eventLog.sync(caller.userId, keys, query.since, query.epoch, query.limit);
         d.metrics.syncRequests.inc({ outcome: "ok" });
         // The log keeps events as they were sent: a deleted account's messages are served as tombstones.

@@ -52,6 +52,8 @@ export interface ConversationRepository {
   listOf(userId: string, type: ConversationType, limit: number): Promise<{ conversation: ConversationRecord; member: MemberRecord }[]>;
   /** Keys of every conversation the user is a member of (any type). */
   keysOf(userId: string): Promise<string[]>;
+  /** keysOf of many users in one read (a burst of connects or syncs); a user in none is absent. */
+  keysOfMany(userIds: readonly string[]): Promise<Map<string, string[]>>;
 
   member(key: string, userId: string): Promise<MemberRecord | null>;
   /** All members, ordered by joined_at. */

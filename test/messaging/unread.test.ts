@@ -69,11 +69,11 @@ describe("unread when a group goes away", () => {
     assert.deepEqual(await removed, { conversation_id: g1, conversation_type: "group", unread_count: 0, mentioned: false, muted_until: null, total_unread: 1 });
     assert.equal((await unreadSummary(stack.api, m1.token)).total, 1, "GET /api/unread agrees");
 
-    const deleted = [nextUnread(s1, g2, (u) => u.unread_count === 0), nextUnread(s2, g1, (u) => u.unread_count === 0)];
+    const [m1Left, m2Left] = [nextUnread(s1, g2, (u) => u.unread_count === 0), nextUnread(s2, g1, (u) => u.unread_count === 0)];
     assert.equal((await stack.api.del(`/api/groups/${g2}`, owner.token)).status, 204);
-    assert.equal((await deleted[0]).total_unread, 0);
+    assert.equal((await m1Left).total_unread, 0);
     assert.equal((await stack.api.del(`/api/groups/${g1}`, owner.token)).status, 204);
-    assert.equal((await deleted[1]).total_unread, 0);
+    assert.equal((await m2Left).total_unread, 0);
     closeAll(s1, s2);
   });
 });

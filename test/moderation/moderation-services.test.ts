@@ -145,7 +145,8 @@ describe("who sees and resolves reports", () => {
     w.fanout.clear();
     const resolved = await m().reports.resolveInGroup(owner.id, g(), ry.id, { action: "ban_from_group", note: "repeat spammer" });
     assert.equal(resolved.resolution?.action, "ban_from_group");
-    assert.deepEqual(w.fanout.events(), ["group_member_removed", "group_member_banned"]);
+    // unread_update: the group's count leaves the banned member's total.
+    assert.deepEqual(w.fanout.events(), ["group_member_removed", "unread_update", "group_member_banned"]);
     assert.ok(w.fanout.emitted("group_member_banned")[0]?.rooms.includes(`user:${y.id}`), "the banned user is told");
     await assert.rejects(w.services.groups.addMember(owner.id, g(), y.id, "member"), { code: "banned_from_group" });
     assert.equal((await m().groups.bans(op, g())).bans.find((b) => b.user_id === y.id)?.reason, "repeat spammer");

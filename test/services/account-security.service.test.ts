@@ -187,8 +187,8 @@ describe("session activity", () => {
     let fail = false;
     const activity = createSessionActivity({
       sessions: {
-        async touchSession(id, at) {
-          writes.push([id, at.getTime()]);
+        async touchSessions(ids, at) {
+          writes.push(...ids.map((id): [string, number] => [id, at.getTime()]));
           if (fail) throw new Error("database down");
         },
       },
@@ -196,22 +196,26 @@ describe("session activity", () => {
       intervalMs: 1000,
       now: () => t,
     });
+    const settled = () => new Promise((r) => setImmediate(r));
     activity.used("a");
     activity.used("a");
     activity.used("b");
+    await settled(); // the uses of one turn are one write
     t += 999;
     activity.used("a");
     t += 1;
     activity.used("a");
     activity.written("b"); // a refresh wrote it
     activity.used("b");
+    await settled();
     assert.deepEqual(writes, [["a", 1_000_000], ["b", 1_000_000], ["a", 1_001_000]]);
     fail = true;
     t += 5000;
     activity.used("a");
-    await new Promise((r) => setImmediate(r));
+    await settled();
     fail = false;
     activity.used("a");
+    await settled();
     assert.equal(writes.length, 5, "the failed write is retried at the next use");
   });
 });

@@ -131,6 +131,7 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   await s.sessions.sessions([sid, newId()]);
   await s.sessions.sessionsOf(a!.id);
   await s.sessions.extendSession(sid, new Date(Date.now() + 2 * HOUR));
+  await s.sessions.touchSessions([sid, newId()], new Date());
   await Promise.all([s.sessions.revokeSession(sid, "logout", new Date()), other.sessions.revokeSession(sid, "other", new Date())]);
   await s.sessions.revokeSession(sid, "again", new Date());
   await s.sessions.revokeSession(newId(), "missing", new Date());
@@ -178,6 +179,7 @@ async function exerciseEveryMethod(s: Storage, other: Storage): Promise<void> {
   for (const type of ["dm", "couple", "group"] as const) await s.conversations.listOf(a!.id, type, 20);
   await s.conversations.listOf(newId(), "dm", 20);
   await s.conversations.keysOf(a!.id);
+  await s.conversations.keysOfMany([a!.id, b!.id]);
   await s.conversations.member(dm, a!.id);
   await s.conversations.members(dm);
   await s.conversations.membersOfMany([dm, couple]);

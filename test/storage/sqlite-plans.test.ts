@@ -100,6 +100,7 @@ async function exercise(s: Storage): Promise<void> {
   await s.sessions.pruneExpired(later(30));
   // sessions you can see, password, audit (issue 15)
   await s.sessions.touchSession("s1", later(3));
+  await s.sessions.touchSessions(["s1", "s2"], later(3));
   await s.sessions.touchSession("s1", later(4), { device: "Chrome on Linux", ip: "203.0.113.1" });
   await s.users.setPasswordHash("ua", "h2");
   await s.audit.append({ id: "e1", user_id: "ua", type: "login", at: later(1), ip: null, device: null, data: {} });
@@ -124,6 +125,7 @@ async function exercise(s: Storage): Promise<void> {
   await s.conversations.setMode(key, "fight");
   await s.conversations.listOf("ua", "dm", 10);
   await s.conversations.keysOf("ua");
+  await s.conversations.keysOfMany(["ua", "ub"]);
   await s.conversations.member(key, "ua");
   await s.conversations.members(key);
   await s.conversations.membersOfMany([key]);

@@ -116,6 +116,18 @@ export function mongoConversations(d: ConversationModels): ConversationRepositor
       return rows.map((r) => r.conversation_key);
     },
 
+    async keysOfMany(userIds) {
+      const out = new Map<string, string[]>();
+      if (userIds.length === 0) return out;
+      const rows = await Member.find({ user_id: { $in: [...new Set(userIds)] } }, { conversation_key: 1, user_id: 1 }).lean<Pick<MemberDoc, "conversation_key" | "user_id">[]>();
+      for (const r of rows) {
+        const keys = out.get(r.user_id);
+        if (keys) keys.push(r.conversation_key);
+        else out.set(r.user_id, [r.conversation_key]);
+      }
+      return out;
+    },
+
     async member(key, userId) {
       const doc = await Member.findById(memberId(key, userId)).lean<MemberDoc>();
       return doc ? toMember(doc) : null;

@@ -78,6 +78,11 @@ export function mongoSessions(d: SessionModels): SessionRepository {
       await Session.updateOne({ _id: id }, { $max: { last_used_at: at }, ...(client ? { $set: { device: client.device, ip: client.ip } } : {}) });
     },
 
+    async touchSessions(ids, at) {
+      if (ids.length === 0) return;
+      await Session.updateMany({ _id: { $in: [...new Set(ids)] } }, { $max: { last_used_at: at } });
+    },
+
     async revokeSession(id, reason, at) {
       const s = await Session.findById(id, { revoked_at: 1, expires_at: 1 }).lean<Pick<SessionDoc, "revoked_at" | "expires_at">>();
       if (!s || s.revoked_at) return false;

@@ -88,6 +88,15 @@ export function sqliteConversations(db: SqliteDb): ConversationRepository {
     keysOf(userId) {
       return db.all("SELECT conversation_key FROM members WHERE user_id = ?", userId).map((r) => str(r.conversation_key));
     },
+    keysOfMany(userIds) {
+      // The keysOf statement per user (an index range each): the database is in-process.
+      const out = new Map<string, string[]>();
+      for (const id of new Set(userIds)) {
+        const keys = db.all("SELECT conversation_key FROM members WHERE user_id = ?", id).map((r) => str(r.conversation_key));
+        if (keys.length) out.set(id, keys);
+      }
+      return out;
+    },
     member(key, userId) {
       const r = db.get("SELECT * FROM members WHERE conversation_key = ? AND user_id = ?", key, userId);
       return r ? memberFromRow(r) : null;

@@ -64,6 +64,9 @@ export function sqliteSessions(db: SqliteDb): SessionRepository {
       if (client) db.run("UPDATE sessions SET last_used_at = max(coalesce(last_used_at, 0), ?), device = ?, ip = ? WHERE id = ?", ms(at), client.device, client.ip, id);
       else db.run("UPDATE sessions SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?", ms(at), id);
     },
+    touchSessions(ids, at) {
+      for (const id of new Set(ids)) db.run("UPDATE sessions SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?", ms(at), id);
+    },
     revokeSession(id, reason, at) {
       return db.run("UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL", ms(at), reason, id) === 1;
     },

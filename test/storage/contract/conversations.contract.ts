@@ -318,5 +318,19 @@ export function conversationsContract(get: GetStorage, ctx: SuiteContext): void 
       assert.deepEqual(sortStrings(await s.conversations.keysOf(u)), sortStrings([...keys, added.key]));
       assert.deepEqual(await s.conversations.keysOf(newId()), []);
     });
+
+    it("keysOfMany answers keysOf for each user in one read; a user in none is absent", async () => {
+      const s = get();
+      const [u, v] = [newId(), newId()];
+      const both = await newConversation(s, { type: "group", members: [{ user_id: u, role: "owner" }, { user_id: v, role: "member" }] });
+      const onlyU = await newConversation(s, { type: "dm", members: [{ user_id: u, role: "member" }] });
+      const lonely = newId();
+      const many = await s.conversations.keysOfMany([u, v, lonely, u]);
+      assert.deepEqual(sortStrings(many.get(u)!), sortStrings([both.key, onlyU.key]));
+      assert.deepEqual(many.get(v), [both.key]);
+      assert.equal(many.has(lonely), false);
+      assert.deepEqual(sortStrings(many.get(u)!), sortStrings(await s.conversations.keysOf(u)));
+      assert.deepEqual(await s.conversations.keysOfMany([]), new Map());
+    });
   });
 }

@@ -56,6 +56,19 @@ export function sessionsContract(get: GetStorage, ctx: SuiteContext): void {
       await s.sessions.touchSession(newId(), new Date()); // an unknown session: nothing, no error
     });
 
+    it("touchSessions moves last_used_at of each forward only, leaving device and address; unknown ids are nothing", async () => {
+      const s = get();
+      const [a, b] = [newId(), newId()];
+      for (const id of [a, b]) await s.sessions.createSession({ id, user_id: newId(), expires_at: new Date(Date.now() + HOUR), device: "Chrome on Linux", ip: "203.0.113.1" });
+      const t1 = new Date(Date.now() + 60_000);
+      await s.sessions.touchSession(b, new Date(t1.getTime() + 1000));
+      await s.sessions.touchSessions([a, b, newId(), a], t1);
+      const [ga, gb] = [(await s.sessions.session(a))!, (await s.sessions.session(b))!];
+      assert.deepEqual([ga.last_used_at, ga.device, ga.ip], [t1, "Chrome on Linux", "203.0.113.1"]);
+      assert.deepEqual(gb.last_used_at, new Date(t1.getTime() + 1000), "a later time already there stays");
+      await s.sessions.touchSessions([], t1);
+    });
+
     it("10 concurrent touches leave one of their times, and a later touch still wins", async () => {
       // Only "one of them": FerretDB v1 applies concurrent updates without atomicity, so a
       // late write may land last (SQLite and MongoDB keep the latest). A "last used" that is
