@@ -5,10 +5,11 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
+COPY main.ts ./
 COPY src ./src
 COPY handlers ./handlers
 COPY web ./web
 COPY client/src ./client/src
 USER node
 EXPOSE 3000
-CMD ["node", "src/main.ts"]
+CMD ["node", "main.ts"]

@@ -16,7 +16,6 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/main.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

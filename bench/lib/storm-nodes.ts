@@ -1,5 +1,5 @@
 // The server processes of the reconnect storm, started the way an operator runs them so
-// that a signal does what it does in production: our app is `node src/main.ts` (its own
+// that a signal does what it does in production: our app is `node main.ts` (its own
 // SIGTERM drain), the baseline is `node bench/baseline-server.ts` standalone (io.close()
 // on SIGTERM). Both on the Redis streams adapter with connection-state recovery.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -10,7 +10,7 @@ import { freePort, hasExited } from "../../test/support/processes.ts";
 import { testEnv } from "../../test/support/server.ts";
 import { benchEnv, LOG_DIR, type Target } from "./servers.ts";
 
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const BASELINE = fileURLToPath(new URL("../baseline-server.ts", import.meta.url));
 
 export interface StormNode {

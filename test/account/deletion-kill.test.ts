@@ -1,5 +1,5 @@
 // An account deletion killed with SIGKILL midway and finished after a restart (issue 15), on
-// the real server process (node src/main.ts, embedded SQLite, one data file). The account has
+// the real server process (node main.ts, embedded SQLite, one data file). The account has
 // a few thousand messages, tombstoned one per page (ACCOUNT_DELETION_PAGE_SIZE=1) so that the
 // messages step lasts long enough to be killed in; the server's debug log says where the job
 // stands. After the kill the data file shows the job stopped in its messages step; the next
@@ -38,9 +38,9 @@ after(() => {
   for (const c of running) c.kill("SIGKILL");
 });
 
-/** `node src/main.ts` on the data directory, with its debug log parsed line by line. */
+/** `node main.ts` on the data directory, with its debug log parsed line by line. */
 async function startServer(port: number): Promise<Running> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  const child = spawn(process.execPath, ["main.ts"], {
     env: {
       PATH: process.env.PATH, NODE_ENV: "test", LOG_LEVEL: "debug", HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir,
       JWT_ACCESS_SECRET: TEST_SECRETS.access, JWT_REFRESH_SECRET: TEST_SECRETS.refresh, BCRYPT_ROUNDS: "4", SHUTDOWN_TIMEOUT_MS: "3000",

@@ -1,7 +1,7 @@
 // SIGTERM while writes are in flight: a REST send and a socket send that the server has
 // accepted but not finished (the database is held still, SIGSTOP) when the signal arrives
 // both complete, are answered (201, and an ok ack), and are stored; then the process exits 0.
-// The server is a real `node src/main.ts` process, the signal a real SIGTERM.
+// The server is a real `node main.ts` process, the signal a real SIGTERM.
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";

@@ -1,4 +1,4 @@
-// Pushes in a real cluster: two `node src/main.ts` processes, FerretDB, Redis and nginx
+// Pushes in a real cluster: two `node main.ts` processes, FerretDB, Redis and nginx
 // (test/support/cluster.ts), sharing one Redis Streams push queue. A user connected to the
 // other node gets no push (presence is cluster-wide); one message is one push however many
 // nodes run; pushes queued and in hand on a node that is SIGKILLed are each still delivered

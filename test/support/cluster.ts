@@ -1,4 +1,4 @@
-// A real cluster on loopback: FerretDB, Redis, N server processes (`node src/main.ts`)
+// A real cluster on loopback: FerretDB, Redis, N server processes (`node main.ts`)
 // and nginx with the shipped sticky-session config in front. Nodes can be SIGKILLed,
 // SIGTERMed and restarted; Redis and the database can be restarted in place.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,7 +11,7 @@ import { startNginx, type TestNginx } from "./nginx.ts";
 import { startRedis, type TestRedis } from "./redis-server.ts";
 import { testEnv } from "./server.ts";
 
-const mainTs = join(dirname(fileURLToPath(import.meta.url)), "../../src/main.ts");
+const mainTs = join(dirname(fileURLToPath(import.meta.url)), "../../main.ts");
 
 export interface ClusterNode {
   port: number;

@@ -1,5 +1,5 @@
 // The web client across server restarts. The server runs as a child process (node
-// src/main.ts) on a fixed port with a fixed database, Redis and JWT secrets, so it can be
+// main.ts) on a fixed port with a fixed database, Redis and JWT secrets, so it can be
 // killed and started again. While it restarts, A is held offline and the partner sends;
 // when A is back it must show every message exactly once, in order.
 //  - SIGKILL: nothing was persisted for recovery, so A catches up with /api/events/sync.
@@ -29,9 +29,9 @@ let url: string;
 let server: ChildProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), "chat-web-restart-"));
 
-/** Starts `node src/main.ts` and resolves once it says it is listening. */
+/** Starts `node main.ts` and resolves once it says it is listening. */
 function startServer(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  const child = spawn(process.execPath, ["main.ts"], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: "test",

@@ -1,16 +1,17 @@
 // Entry point: parse config → open the storage (SQLite under ./data, or MongoDB) and Redis
-// → createApp (with the Socket.IO handlers of handlers/) → listen. The only file of src/
-// that imports handlers/: here the transport is composed with the domain. With no
+// → createApp (with the Socket.IO handlers of handlers/) → listen. It sits beside src/ and
+// handlers/, not in either: here the transport is composed with the domain, and src/ never
+// imports handlers/. With no
 // environment at all it runs the embedded mode: SQLite, the in-memory Socket.IO adapter,
 // local-disk uploads.
-import { registerNamespaces } from "../handlers/index.ts";
-import { createApp } from "./app.ts";
-import { ConfigError, parseConfig } from "./config.ts";
-import { resolveSecrets } from "./auth/secrets.ts";
-import { createLogger } from "./infra/logger.ts";
-import { createRedis } from "./infra/redis.ts";
-import { installProcessGuards } from "./infra/process-guards.ts";
-import { openStorage } from "./storage/open.ts";
+import { registerNamespaces } from "./handlers/index.ts";
+import { createApp } from "./src/app.ts";
+import { ConfigError, parseConfig } from "./src/config.ts";
+import { resolveSecrets } from "./src/auth/secrets.ts";
+import { createLogger } from "./src/infra/logger.ts";
+import { createRedis } from "./src/infra/redis.ts";
+import { installProcessGuards } from "./src/infra/process-guards.ts";
+import { openStorage } from "./src/storage/open.ts";
 
 async function main() {
   let config;
