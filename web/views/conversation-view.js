@@ -1,10 +1,10 @@
 // @ts-check
-// The open conversation: header (presence, chat mode, ping, mute), the message list (keyed: a
+// The open conversation: the header (conversation-header.js), the message list (keyed: a
 // message element is rebuilt only when that message changed), scroll-back paging, the
 // typing line and the composer (Enter sends, Shift+Enter breaks the line, Escape cancels
 // a reply or an edit, ArrowUp in an empty box edits your last message).
 
-import { isMuted, muteLabel } from "../unread.js";
+import { createConversationHeader } from "./conversation-header.js";
 import { byId, shortTime, typedById } from "./dom.js";
 import { messageVersion, renderMessage, renderPending } from "./message-view.js";
 
@@ -12,7 +12,6 @@ import { messageVersion, renderMessage, renderPending } from "./message-view.js"
 /** @typedef {import("../messaging.js").Messaging} Messaging */
 /** @typedef {import("../types.js").Conversation} Conversation */
 /** @typedef {import("../types.js").Message} Message */
-/** @typedef {import("../types.js").ChatMode} ChatMode */
 /** @typedef {import("./message-view.js").PendingMessage} PendingMessage */
 
 const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new line)";
@@ -31,16 +30,8 @@ const PLACEHOLDER = "Write a message… (Enter to send, Shift+Enter for a new li
  */
 export function createConversationView(d) {
   const { store, messaging } = d;
-  const muteBox = byId("conv-mute");
-  const muteButton = byId("mute-button");
-  const muteMenu = byId("mute-menu");
-  const unmute = byId("unmute");
+  const header = createConversationHeader(d);
   const main = byId("conversation");
-  const title = byId("conv-title");
-  const subtitle = byId("conv-subtitle");
-  const actions = byId("conv-actions");
-  const modeSelect = typedById("chat-mode", HTMLSelectElement);
-  const ping = byId("ping");
   const scroller = byId("messages-scroll");
   const olderStatus = byId("older-status");
   const list = byId("messages");
@@ -52,13 +43,6 @@ export function createConversationView(d) {
   const input = typedById("composer-text", HTMLTextAreaElement);
   const sendBtn = typedById("send", HTMLButtonElement);
   const composerNote = byId("composer-note");
-  const safetyBox = byId("conv-safety");
-  const blockBtn = byId("block-user");
-  const breakUpBtn = byId("break-up");
-  const bansBtn = byId("group-bans");
-  const reportsBtn = byId("group-reports");
-  /** When the "Break up?" confirmation expires (a second click within it breaks up). */
-  let breakUpArmedUntil = 0;
 
   /** @type {Map<string, { el: HTMLElement, version: string }>} */
   let rendered = new Map();
@@ -101,40 +85,9 @@ export function createConversationView(d) {
     return labels;
   }
 
-  /** @param {Conversation} conv */
-  function headerFor(conv) {
-    title.textContent = conv.title;
-    main.dataset.mode = conv.mode ?? "normal";
-    actions.hidden = conv.type !== "couple";
-    if (conv.type === "couple") modeSelect.value = conv.mode ?? "normal";
-    ping.hidden = conv.type !== "couple";
-    if (conv.type === "group") subtitle.textContent = `${conv.view.memberCount ?? "?"} members`;
-    else if (conv.partner) {
-      const p = store.client?.presence(conv.partner.id);
-      // A former partner's presence is no longer ours to show (a closed chat).
-      const where = conv.type === "couple" && !conv.closed && p ? (p.status === "online" ? "● online" : p.last_seen ? `last seen ${shortTime(p.last_seen)}` : "offline") : `@${conv.partner.username}`;
-      subtitle.textContent = conv.partner.mood ? `${where} · mood: ${conv.partner.mood}` : where;
-      subtitle.dataset.presence = p?.status ?? "";
-    } else subtitle.textContent = "";
-    input.placeholder = conv.mode === "incognito" ? "Incognito: delivered live, never saved" : PLACEHOLDER;
-    renderMute(conv);
-    renderSafety(conv);
-  }
-
-  /** Block/report in a DM, break up in an open couple chat, and a closed chat's note. @param {Conversation} conv */
-  function renderSafety(conv) {
+  /** Why the composer is closed or limited here: a chat that ended, a blocked DM, a mute by a group's admin. @param {Conversation} conv */
+  function renderComposerNote(conv) {
     const other = conv.type === "dm" ? conv.partner : null;
-    safetyBox.hidden = !other;
-    if (other) {
-      const blocked = d.safety.isBlocked(other.id);
-      blockBtn.textContent = blocked ? "Unblock" : "🚫 Block";
-      blockBtn.dataset.blocked = String(blocked);
-    }
-    breakUpBtn.hidden = conv.type !== "couple" || Boolean(conv.closed);
-    reportsBtn.hidden = bansBtn.hidden = !(conv.type === "group" && d.safety.managesGroup(conv.id));
-    if (conv.type === "couple" && conv.closed) {
-      actions.hidden = true;
-    }
     const mutedUntil = conv.type === "group" && store.state.me ? d.safety.memberMutedUntil(conv.id, store.state.me.id) : null;
     const note = conv.closed
       ? "You broke up: this chat is read-only history."
@@ -146,24 +99,7 @@ export function createConversationView(d) {
     composerNote.hidden = !note;
     composerNote.textContent = note;
     input.disabled = sendBtn.disabled = Boolean(conv.closed);
-  }
-
-  /** The mute button says the state ("🔔 Mute", "🔕 Muted until 18:30"); its menu offers the changes. @param {Conversation} conv */
-  function renderMute(conv) {
-    const u = d.unread.of(conv.ns, conv.id);
-    const label = muteLabel(u, shortTime);
-    muteBox.hidden = false;
-    muteButton.textContent = label ? `🔕 ${label}` : "🔔 Mute";
-    muteButton.dataset.muted = String(isMuted(u));
-    muteButton.title = label ? "Notifications for this conversation are muted" : "Mute notifications for this conversation";
-    unmute.hidden = !label;
-  }
-
-  /** @param {boolean} open */
-  function toggleMuteMenu(open) {
-    muteMenu.hidden = !open;
-    muteButton.setAttribute("aria-expanded", String(open));
-    if (open) /** @type {HTMLElement | null} */ (muteMenu.querySelector("button:not([hidden])"))?.focus();
+    input.placeholder = conv.mode === "incognito" ? "Incognito: delivered live, never saved" : PLACEHOLDER;
   }
 
   /** @param {Conversation} conv */
@@ -261,17 +197,11 @@ export function createConversationView(d) {
     document.documentElement.dataset.view = conv ? "conversation" : "list";
     input.disabled = sendBtn.disabled = !conv;
     if (!conv) {
-      safetyBox.hidden = true;
-      reportsBtn.hidden = bansBtn.hidden = true;
+      header.clear();
       composerNote.hidden = true;
       shownKey = null;
       rendered = new Map();
       list.replaceChildren();
-      title.textContent = "Pick a conversation";
-      subtitle.textContent = "";
-      actions.hidden = true;
-      muteBox.hidden = true;
-      toggleMuteMenu(false);
       emptyHint.hidden = false;
       emptyHint.textContent = "Open a chat from the list to start talking.";
       olderStatus.textContent = "";
@@ -285,10 +215,11 @@ export function createConversationView(d) {
       compose = null;
       context.hidden = true;
       input.value = "";
-      toggleMuteMenu(false);
+      header.closeMenu();
     }
     main.dataset.conversation = conv.key;
-    headerFor(conv);
+    header.render(conv);
+    renderComposerNote(conv);
     renderList(conv);
     renderTyping(conv);
     messaging.markRead();
@@ -336,63 +267,6 @@ export function createConversationView(d) {
   scroller.addEventListener("scroll", () => {
     const conv = active();
     if (conv && scroller.scrollTop < 80) void messaging.loadOlder(conv);
-  });
-  modeSelect.addEventListener("change", () => {
-    const conv = active();
-    if (conv) void messaging.changeMode(conv, /** @type {ChatMode} */ (modeSelect.value));
-  });
-  ping.addEventListener("click", () => {
-    const conv = active();
-    if (conv?.partner) void messaging.ping(conv, conv.partner.id);
-  });
-  muteButton.addEventListener("click", () => toggleMuteMenu(muteMenu.hidden));
-  blockBtn.addEventListener("click", () => {
-    const other = active()?.partner;
-    if (!other) return;
-    void (d.safety.isBlocked(other.id) ? d.safety.unblock(other) : d.safety.block(other));
-  });
-  bansBtn.addEventListener("click", () => {
-    const conv = active();
-    if (conv?.type === "group") d.bans(conv.id);
-  });
-  reportsBtn.addEventListener("click", () => {
-    const conv = active();
-    if (conv?.type === "group") d.reports(conv.id, conv.title);
-  });
-  byId("report-user").addEventListener("click", () => {
-    const other = active()?.partner;
-    if (other) d.report({ type: "user", user_id: other.id }, `${other.display_name} (@${other.username})`);
-  });
-  // Two steps instead of confirm(), like Delete: "Break up" then "Really break up?".
-  breakUpBtn.addEventListener("click", () => {
-    if (breakUpArmedUntil > Date.now()) {
-      breakUpArmedUntil = 0;
-      breakUpBtn.textContent = "Break up";
-      return void d.safety.breakUp();
-    }
-    breakUpArmedUntil = Date.now() + 5_000;
-    breakUpBtn.textContent = "Really break up?";
-    window.setTimeout(() => {
-      if (breakUpArmedUntil > Date.now()) return;
-      breakUpArmedUntil = 0;
-      breakUpBtn.textContent = "Break up";
-    }, 5_100);
-  });
-  for (const [id, choice] of /** @type {const} */ ([["mute-8h", "8h"], ["mute-forever", "forever"], ["unmute", "off"]])) {
-    byId(id).addEventListener("click", () => {
-      const conv = active();
-      toggleMuteMenu(false);
-      muteButton.focus();
-      if (conv) void d.mute(conv, choice);
-    });
-  }
-  muteMenu.addEventListener("keydown", (e) => {
-    if (e.key !== "Escape") return;
-    toggleMuteMenu(false);
-    muteButton.focus();
-  });
-  document.addEventListener("click", (e) => {
-    if (!muteMenu.hidden && e.target instanceof Node && !muteBox.contains(e.target)) toggleMuteMenu(false);
   });
   byId("back").addEventListener("click", () => {
     store.state.activeKey = null;
