@@ -2,9 +2,10 @@
 // receivers (many sockets in a room, measuring delivery latency from the send time
 // carried in each message and checking that seq has no gaps) or publishers (sockets that
 // send at a fixed open-loop rate, or as fast as acks come back, and time the acks).
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { Histogram, nowMs } from "./histogram.ts";
 import { notify, serve } from "./ipc.ts";
+import { connectForSession } from "./session-socket.ts";
 import { LiteSocket, peekMessage } from "./lite-socket.ts";
 
 export interface ConnectArgs {
@@ -88,22 +89,15 @@ function onMessage(s: object, m: { seq: number | null; conversation: string; tex
 }
 
 function connectOne(a: ConnectArgs, i: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const url = a.urls[(i + (a.urlOffset ?? 0)) % a.urls.length]!;
-    const s = io(`${url}/${a.ns}`, { auth: a.auths[i], transports: ["websocket"], forceNew: true, reconnection: false, localAddress: a.localAddress } as Parameters<typeof io>[1]);
-    const timer = setTimeout(() => reject(new Error("connect timeout")), 30_000);
-    lastSeq.set(s, new Map());
-    s.on("new_message", (p: Incoming) => onMessage(s, { seq: p.message.seq, conversation: p.message.conversation_id, text: p.message.text }));
-    s.on("disconnect", (reason) => fail(`disconnect: ${reason}`));
-    // The server sends `session` once the socket has joined its rooms: only then is it a member.
-    s.once("session", () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once("connect_error", (e: Error & { data?: { message?: string } }) => {
-      clearTimeout(timer);
-      reject(new Error(e.data?.message ?? e.message));
-    });
+  const url = a.urls[(i + (a.urlOffset ?? 0)) % a.urls.length]!;
+  return connectForSession(url, a.ns, {
+    auth: a.auths[i]!,
+    localAddress: a.localAddress,
+    setUp(s) {
+      lastSeq.set(s, new Map());
+      s.on("new_message", (p: Incoming) => onMessage(s, { seq: p.message.seq, conversation: p.message.conversation_id, text: p.message.text }));
+      s.on("disconnect", (reason) => fail(`disconnect: ${reason}`));
+    },
   });
 }
 

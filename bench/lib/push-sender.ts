@@ -3,9 +3,10 @@
 // goes, never the previous ack) round-robin into a list of conversations. Each message's
 // text starts with its send time, step and number (`t=<ms>;s=<step>;n=<n>;`), which comes
 // back in the ack (ack latency) and in the push preview (push latency, push-service-child.ts).
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { Histogram, nowMs, type HistogramData } from "./histogram.ts";
 import { notify, serve } from "./ipc.ts";
+import { connectForSession } from "./session-socket.ts";
 
 export interface PushTarget {
   ns: "dm" | "groups";
@@ -36,19 +37,7 @@ export interface PushSendResult {
 const sockets = new Map<string, Socket>();
 
 function connectOne(url: string, ns: string, token: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = io(`${url}/${ns}`, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false, localAddress: "127.0.0.40" } as Parameters<typeof io>[1]);
-    const timer = setTimeout(() => reject(new Error(`connect /${ns} timeout`)), 30_000);
-    // The server sends `session` once the socket has joined its rooms.
-    s.once("session", () => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    s.once("connect_error", (e: Error & { data?: { message?: string } }) => {
-      clearTimeout(timer);
-      reject(new Error(e.data?.message ?? e.message));
-    });
-  });
+  return connectForSession(url, ns, { auth: { token }, localAddress: "127.0.0.40", timeoutMessage: `connect /${ns} timeout` });
 }
 
 export function stamp(step: number, n: number, bytes: number): string {
