@@ -17,7 +17,7 @@ import type { Message, Reaction, ReplyTo } from "../contract/models.ts";
 import { deletedCard } from "../users/deleted-user.ts";
 import type { UserFacts } from "../users/user-facts.ts";
 import { reactionSummary } from "./message.dto.ts";
-import type { MessageRecord } from "./message.repository.ts";
+import { tombstoneContent, type MessageRecord } from "./message.repository.ts";
 
 export interface DeletedSenders {
   /** Of these users, those whose account is deleted or being deleted, with when (ms). */
@@ -75,7 +75,7 @@ function redactMessage(m: Message, deleted: Map<string, number>): Message {
   const at = deleted.get(m.sender.id);
   if (at !== undefined) {
     return {
-      ...m, sender: deletedCard(m.sender.id), text: "", media: null, sticker: null, reply_to: null, edits: [], mentions: [], reactions: {},
+      ...m, sender: deletedCard(m.sender.id), ...tombstoneContent(), reactions: {},
       deleted: true, deleted_at: m.deleted_at ?? new Date(at).toISOString(),
     };
   }
@@ -87,7 +87,7 @@ function redactRecord(m: MessageRecord, deleted: Map<string, number>): MessageRe
   const at = deleted.get(m.sender_id);
   if (at !== undefined) {
     return {
-      ...m, sender: deletedCard(m.sender_id), text: "", media: null, sticker: null, reply_to: null, edits: [], mentions: [], reactions: {},
+      ...m, sender: deletedCard(m.sender_id), ...tombstoneContent(), reactions: {},
       deleted: true, deleted_at: m.deleted_at ?? new Date(at),
     };
   }

@@ -105,3 +105,12 @@ export interface MessageRepository {
   /** The members of the conversation among these usernames (how `@username` mentions resolve). */
   membersNamed(key: string, usernames: readonly string[]): Promise<{ user_id: string; username: string }[]>;
 }
+
+/**
+ * What a tombstone keeps none of: a deleted message's content as stored and served. One
+ * definition for every path that makes one (a delete, an account deletion's pages, the
+ * read-time redaction of an account being deleted); reactions are removed beside it.
+ */
+export function tombstoneContent() {
+  return { text: "", media: null, sticker: null, reply_to: null, edits: [] as never[], mentions: [] as string[] };
+}

@@ -5,6 +5,7 @@ import type { Model } from "mongoose";
 import type { AccountDeletionRepository, DeletionJob, DeletionStep } from "../../account/account-deletion.repository.ts";
 import type { AccountDeletionDoc } from "./account-deletion-schema.ts";
 import type { BlockDoc } from "./blocks.ts";
+import { tombstoneContent } from "../../messaging/message.repository.ts";
 import { isDuplicateKey } from "./errors.ts";
 import type { GroupDoc, MessageDoc, ReactionDoc } from "./messaging-schemas.ts";
 import type { PushSubscriptionDoc } from "./push-subscriptions.ts";
@@ -76,7 +77,7 @@ export function mongoAccountDeletions(m: AccountDeletionModels): AccountDeletion
       await m.Message.updateMany({ _id: { $in: ids }, deleted: false }, { $set: { deleted_at: at } });
       await m.Message.updateMany(
         { _id: { $in: ids } },
-        { $set: { sender: card, deleted: true, text: "", media: null, sticker: null, reply_to: null, edits: [], mentions: [] } },
+        { $set: { sender: card, deleted: true, ...tombstoneContent() } },
       );
       await m.Reaction.deleteMany({ message_id: { $in: ids } });
       return { lastId: ids[ids.length - 1]!, count: ids.length, keys: [...new Set(page.map((p) => p.conversation_key))] };

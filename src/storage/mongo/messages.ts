@@ -1,6 +1,6 @@
 import type { Model } from "mongoose";
 import type { ChatMode, Media, MessageKind, ReplyTo, StickerRef, UserCard } from "../../contract/models.ts";
-import type { MessageRecord, MessageRepository, StoredReaction } from "../../messaging/message.repository.ts";
+import { tombstoneContent, type MessageRecord, type MessageRepository, type StoredReaction } from "../../messaging/message.repository.ts";
 import { KeyedMutex } from "../../shared/keyed-mutex.ts";
 import { StorageUnavailableError } from "../errors.ts";
 import { inserted } from "./errors.ts";
@@ -152,7 +152,7 @@ export function mongoMessages(d: MessageModels): MessageRepository {
     async tombstone(key, id, at) {
       const doc = await Message.findOneAndUpdate(
         { _id: id, conversation_key: key },
-        { $set: { deleted: true, deleted_at: at, text: "", media: null, sticker: null, reply_to: null, edits: [], mentions: [] } },
+        { $set: { deleted: true, deleted_at: at, ...tombstoneContent() } },
         { returnDocument: "after" },
       ).lean<MessageDoc>();
       if (!doc) return null;
