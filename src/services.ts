@@ -78,17 +78,17 @@ export function createServices(deps: ServiceDeps) {
     accessTtlSec: config.auth.accessTtlSec,
     refreshTtlSec: config.auth.refreshTtlSec,
   });
-  const eventLog = createEventLog({ events: storage.events, retentionSec: config.delivery.eventRetentionSec, maxPage: config.limits.historyMaxPage });
-  const notifier = createNotifier({ fanout: deps.fanout, eventLog, ...(deps.onEmit ? { onEmit: deps.onEmit } : {}) });
-  // Cached per id for the handshake and presence; the services that change them invalidate.
   // The security audit log (src/audit): other features record through `audit.record`.
   const audit = createAuditLog({ audit: storage.audit, log: deps.log, retentionDays: config.audit.retentionDays });
   // Sessions' "last used", written at most every few minutes per session (src/auth/session-activity.ts).
   const sessionActivity = createSessionActivity({ sessions, log: deps.log });
+  // Cached per id for the handshake and presence; the services that change them invalidate.
   const handshakeCaches = createHandshakeCaches({ users: userRecords, sessions, bus: deps.clusterBus, onSessionUsed: (sid) => sessionActivity.used(sid) });
   const { userFacts, sessionCheck } = handshakeCaches;
   // Messages of an account being deleted are served as tombstones on every read (src/messaging/deleted-senders.ts).
   const redaction = createSenderRedaction(deletedSendersFrom(userFacts));
+  const eventLog = createEventLog({ events: storage.events, retentionSec: config.delivery.eventRetentionSec, maxPage: config.limits.historyMaxPage, redaction });
+  const notifier = createNotifier({ fanout: deps.fanout, eventLog, ...(deps.onEmit ? { onEmit: deps.onEmit } : {}) });
   const users = createUserService({ users: userRecords, notifier, onUserChanged: (id) => handshakeCaches.usersChanged([id]) });
   const throttles = createThrottles(config.limits, redis);
   const presenceStore = redis ? redisPresence(redis) : memoryPresence();

@@ -4,6 +4,7 @@
 // event.repository.ts), so a sync page can always move its cursor to the head it read.
 import { AppError } from "../shared/errors.ts";
 import { createCoalescer } from "../shared/read-batcher.ts";
+import type { SenderRedaction } from "../messaging/deleted-senders.ts";
 import type { EventRecord, EventRepository } from "./event.repository.ts";
 
 export interface AppendInput {
@@ -21,7 +22,13 @@ export interface SyncPage {
   has_more: boolean;
 }
 
-export function createEventLog(d: { events: EventRepository; retentionSec: number; maxPage: number }) {
+export function createEventLog(d: {
+  events: EventRepository;
+  retentionSec: number;
+  maxPage: number;
+  /** The log keeps events as they were sent: sync serves a deleted account's messages as tombstones (src/messaging/deleted-senders.ts). */
+  redaction?: Pick<SenderRedaction, "events">;
+}) {
   const toWire = (r: EventRecord, epoch: string) => ({
     event_seq: r.seq,
     type: r.type,
@@ -83,9 +90,10 @@ export function createEventLog(d: { events: EventRepository; retentionSec: numbe
       const page = rows.slice(0, take);
       const full = rows.length > take;
       const last = page.length ? page[page.length - 1]!.seq : since;
+      const events = page.map((r) => toWire(r, stream.epoch));
       return {
         epoch: stream.epoch,
-        events: page.map((r) => toWire(r, stream.epoch)),
+        events: d.redaction ? await d.redaction.events(events) : events,
         // Past other users' events too: the cursor may move beyond the last event returned.
         next: full ? last : Math.max(last, head, since),
         has_more: full,

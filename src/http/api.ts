@@ -48,6 +48,6 @@ export function mountApiRouters(app: Express, kit: Omit<RouteKit, "router" | "pr
   app.use("/api/profiles", profilesRouter(at("/api/profiles"), s.profiles));
   app.use("/api/stickers", stickersRouter(at("/api/stickers"), s.stickers));
   app.use("/api/push", pushRouter(at("/api/push"), s.push, { allowPrivateEndpoints: config.push.allowPrivateEndpoints, maxPerUser: config.push.maxSubscriptionsPerUser }));
-  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics, maxPage, redaction: s.redaction }));
+  app.use("/api/events", eventsRouter(at("/api/events"), { eventLog: s.eventLog, conversations: s.storage.conversations, metrics, maxPage }));
   app.use(stickerImages());
 }

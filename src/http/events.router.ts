@@ -5,12 +5,11 @@ import type { EventLog } from "../events/event-log.service.ts";
 import { syncPage, syncQuery } from "../events/event.schemas.ts";
 import { createConversationKeys } from "../messaging/conversation-keys.ts";
 import type { ConversationRepository } from "../messaging/conversation.repository.ts";
-import type { SenderRedaction } from "../messaging/deleted-senders.ts";
 import type { Metrics } from "../infra/metrics.ts";
 import { AppError } from "../shared/errors.ts";
 import { defineRoute, type RouteKit } from "./route.ts";
 
-export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics; maxPage: number; redaction: Pick<SenderRedaction, "events"> }): Router {
+export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: EventLog; conversations: ConversationRepository; metrics: Metrics; maxPage: number }): Router {
   const r: RouteKit = { ...kit, router: Router() };
   // A node's death sends thousands of syncs at once: their membership reads are shared.
   const memberKeys = createConversationKeys(d.conversations);
@@ -31,8 +30,7 @@ export function eventsRouter(kit: Omit<RouteKit, "router">, d: { eventLog: Event
         const keys = await memberKeys.of(caller.userId);
         const page = await d.eventLog.sync(caller.userId, keys, query.since, query.epoch, query.limit);
         d.metrics.syncRequests.inc({ outcome: "ok" });
-        // The log keeps events as they were sent: a deleted account's messages are served as tombstones.
-        return { ...page, events: await d.redaction.events(page.events) };
+        return page;
       } catch (err) {
         d.metrics.syncRequests.inc({ outcome: err instanceof AppError ? err.code : "error" });
         throw err;
